@@ -1,0 +1,5 @@
+//go:build !unix
+
+package gosdk
+
+func isNotEmpty(error) bool { return false }
