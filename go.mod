@@ -1,6 +1,8 @@
 module github.com/kilnhq/kiln
 
-go 1.26
+go 1.26.0
+
+require github.com/tetratelabs/wazero v1.12.0
 
 require (
 	github.com/andybalholm/brotli v1.1.0 // indirect
@@ -41,7 +43,6 @@ require (
 	github.com/rs/xid v1.6.0 // indirect
 	github.com/schollz/progressbar/v3 v3.19.1 // indirect
 	github.com/tetratelabs/wabin v0.0.0-20230304001439-f6f874872834 // indirect
-	github.com/tetratelabs/wazero v1.12.0 // indirect
 	github.com/tinylib/msgp v1.6.4 // indirect
 	github.com/valyala/bytebufferpool v1.0.0 // indirect
 	github.com/valyala/fasthttp v1.51.0 // indirect
