@@ -178,4 +178,3 @@ func goTool() string {
 	}
 	return filepath.Join(runtimeGOROOT(), "bin", "go")
 }
-
