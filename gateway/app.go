@@ -61,6 +61,9 @@ func New(cfg Config) *App {
 		ReadTimeout:           60 * time.Second,
 		IdleTimeout:           120 * time.Second,
 	})
+	// Idle workers are reaped by a goroutine that sleeps this long between
+	// sweeps; keep it short so it ends soon after Shutdown.
+	a.fiber.Server().MaxIdleWorkerDuration = 2 * time.Second
 	a.fiber.Use(recover.New())
 	a.fiber.Use(requestIDMiddleware)
 	a.fiber.Use(a.metrics.middleware)
@@ -82,7 +85,8 @@ func (a *App) Fiber() *fiber.App { return a.fiber }
 // MapErrors registers a mapper from domain errors to API errors.
 func (a *App) MapErrors(m ErrorMapper) { a.mappers = append(a.mappers, m) }
 
-// Serve serves on ln until Shutdown.
+// Serve serves on ln until Shutdown. The caller closes ln after Shutdown
+// (Shutdown cannot stop a Serve that had not started yet).
 func (a *App) Serve(ln net.Listener) error {
 	return a.fiber.Listener(ln)
 }

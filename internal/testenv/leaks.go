@@ -69,6 +69,8 @@ func ignorable(stack string) bool {
 		"testing.(*T).Run", "testing.tRunner", "testing.(*M).", "runtime.goexit0",
 		"created by os/signal.Notify", "signal.loop", "testenv.goroutineStacks",
 		"runtime.ensureSigM", "created by testing.runFuzz",
+		// fasthttp keeps one process-wide goroutine updating the Date header.
+		"fasthttp.updateServerDate",
 	} {
 		if strings.Contains(stack, s) {
 			return true

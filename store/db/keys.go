@@ -60,3 +60,25 @@ func (db *DB) GetKey(ctx context.Context, projectID, id string) (Key, error) {
 	}
 	return k, nil
 }
+
+// PutKey creates k, or replaces the secret, name and scopes of the key with
+// the same id in the same project (used to rotate the admin key).
+func (db *DB) PutKey(ctx context.Context, k Key) (Key, error) {
+	if k.Scopes == nil {
+		k.Scopes = []string{}
+	}
+	row := db.Pool.QueryRow(ctx, `INSERT INTO api_keys (id, project_id, name, secret_hash, scopes, expire)
+		VALUES ($1, $2, $3, $4, $5, $6)
+		ON CONFLICT (id) DO UPDATE SET name = EXCLUDED.name, secret_hash = EXCLUDED.secret_hash,
+			scopes = EXCLUDED.scopes, expire = EXCLUDED.expire
+		WHERE api_keys.project_id = EXCLUDED.project_id
+		RETURNING `+keyColumns, k.ID, k.ProjectID, k.Name, k.SecretHash, k.Scopes, k.Expire)
+	put, err := scanKey(row)
+	if isUniqueViolation(err) {
+		return Key{}, fmt.Errorf("putting key %s: %w", k.ID, ErrConflict)
+	}
+	if err != nil {
+		return Key{}, fmt.Errorf("putting key %s: %w", k.ID, notFound(err))
+	}
+	return put, nil
+}

@@ -61,9 +61,12 @@ func (b binaries) version() string {
 	if err != nil {
 		return ""
 	}
+	// "postgres (PostgreSQL) 15.18 (Debian 15.18-0+deb12u1)"
 	f := strings.Fields(string(out))
-	if len(f) == 0 {
-		return ""
+	for i, w := range f {
+		if w == "(PostgreSQL)" && i+1 < len(f) {
+			return f[i+1]
+		}
 	}
-	return f[len(f)-1]
+	return ""
 }
