@@ -1,0 +1,223 @@
+package node
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/kilnhq/kiln/internal/testenv"
+	"github.com/kilnhq/kiln/platform"
+)
+
+func TestMain(m *testing.M) { testenv.Main(m) }
+
+func startNode(t *testing.T, cfg Config) *Node {
+	t.Helper()
+	if cfg.Addr == "" {
+		cfg.Addr = "127.0.0.1:0"
+	}
+	n, err := New(cfg, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := n.Start(context.Background()); err != nil {
+		t.Fatalf("start: %v", err)
+	}
+	return n
+}
+
+type health struct {
+	Status        string `json:"status"`
+	SchemaVersion int    `json:"schemaVersion"`
+	Parts         map[string]struct {
+		Status  string `json:"status"`
+		Version string `json:"version"`
+	} `json:"parts"`
+}
+
+func getHealth(t *testing.T, addr string) (int, health) {
+	t.Helper()
+	resp, err := http.Get("http://" + addr + "/v1/health")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var h health
+	if err := json.NewDecoder(resp.Body).Decode(&h); err != nil {
+		t.Fatal(err)
+	}
+	return resp.StatusCode, h
+}
+
+func TestServeHealthyAndRestartKeepsKeyAndSchema(t *testing.T) {
+	testenv.CheckLeaks(t)
+	dir := t.TempDir()
+	n := startNode(t, Config{DataDir: dir})
+	code, h := getHealth(t, n.Addr())
+	if code != 200 || h.Status != "ok" {
+		t.Fatalf("health %d %+v", code, h)
+	}
+	for _, part := range []string{"database", "nats", "storage"} {
+		if h.Parts[part].Status != "ok" || h.Parts[part].Version == "" {
+			t.Errorf("part %s = %+v", part, h.Parts[part])
+		}
+	}
+	if h.SchemaVersion < 1 {
+		t.Fatalf("schema version %d", h.SchemaVersion)
+	}
+	if !n.AdminKeyCreated {
+		t.Fatal("first run did not create an admin key")
+	}
+	key := n.AdminKey
+	keyFile := filepath.Join(dir, platform.AdminKeyFile)
+	st, err := os.Stat(keyFile)
+	if err != nil || st.Mode().Perm() != 0o600 {
+		t.Fatalf("admin.key: %v mode %v", err, st.Mode())
+	}
+	if err := n.Shutdown(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if err := n.Shutdown(context.Background()); err != nil {
+		t.Fatalf("second shutdown: %v", err)
+	}
+	if _, err := net.DialTimeout("tcp", n.Addr(), time.Second); err == nil {
+		t.Fatal("still accepting after shutdown")
+	}
+
+	n2 := startNode(t, Config{DataDir: dir})
+	defer n2.Shutdown(context.Background())
+	if n2.AdminKeyCreated || n2.AdminKey != key {
+		t.Fatal("restart minted a new admin key")
+	}
+	_, h2 := getHealth(t, n2.Addr())
+	if h2.SchemaVersion != h.SchemaVersion {
+		t.Fatalf("schema version %d after restart, was %d", h2.SchemaVersion, h.SchemaVersion)
+	}
+}
+
+func TestSecondNodeOnSameDataDir(t *testing.T) {
+	dir := t.TempDir()
+	n := startNode(t, Config{DataDir: dir, DatabaseURL: testenv.Postgres(t)})
+	defer n.Shutdown(context.Background())
+	n2, _ := New(Config{DataDir: dir, Addr: "127.0.0.1:0", DatabaseURL: testenv.Postgres(t)}, nil)
+	err := n2.Start(context.Background())
+	if !errors.Is(err, ErrDataDirInUse) {
+		t.Fatalf("err = %v, want ErrDataDirInUse", err)
+	}
+	if !strings.Contains(err.Error(), "pid") {
+		t.Fatalf("error does not name the holder: %v", err)
+	}
+	if code, _ := getHealth(t, n.Addr()); code != 200 {
+		t.Fatal("the first node was disturbed")
+	}
+}
+
+func TestStartFailures(t *testing.T) {
+	taken, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer taken.Close()
+	file := filepath.Join(t.TempDir(), "plain-file")
+	if err := os.WriteFile(file, []byte("x"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+
+	cases := []struct {
+		name string
+		cfg  func(t *testing.T) Config
+		want string
+	}{
+		{"listen port taken", func(t *testing.T) Config {
+			return Config{DataDir: t.TempDir(), Addr: taken.Addr().String(), DatabaseURL: testenv.Postgres(t)}
+		}, "address already in use"},
+		{"bad database URL", func(t *testing.T) Config {
+			return Config{DataDir: t.TempDir(), DatabaseURL: "postgres://kiln@127.0.0.1:1/kiln?connect_timeout=2"}
+		}, "connecting to database"},
+		{"malformed database URL", func(t *testing.T) Config {
+			return Config{DataDir: t.TempDir(), DatabaseURL: "postgres://[::1"}
+		}, "parsing database URL"},
+		{"data dir not writable", func(t *testing.T) Config {
+			// Root can write anywhere, so make the path unusable instead: under a regular file.
+			return Config{DataDir: filepath.Join(file, "data"), DatabaseURL: testenv.Postgres(t)}
+		}, "data dir"},
+		{"missing postgres binaries", func(t *testing.T) Config {
+			return Config{DataDir: t.TempDir(), PostgresBinDir: t.TempDir()}
+		}, "apt-get install postgresql"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			testenv.CheckLeaks(t)
+			cfg := tc.cfg(t)
+			cfg.Addr = cmpOr(cfg.Addr, "127.0.0.1:0")
+			n, err := New(cfg, nil)
+			if err == nil {
+				err = n.Start(context.Background())
+			}
+			if err == nil {
+				n.Shutdown(context.Background())
+				t.Fatal("started")
+			}
+			if !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("err = %v, want it to mention %q", err, tc.want)
+			}
+			// No half-made state: no admin key was written.
+			if _, statErr := os.Stat(filepath.Join(cfg.DataDir, platform.AdminKeyFile)); statErr == nil {
+				t.Fatal("a failed start left an admin.key")
+			}
+			// The data dir lock was released: a good start on the same dir works.
+			if !strings.HasPrefix(cfg.DataDir, file) {
+				good := startNode(t, Config{DataDir: cfg.DataDir, DatabaseURL: testenv.Postgres(t)})
+				good.Shutdown(context.Background())
+			}
+		})
+	}
+}
+
+func TestCorruptAdminKey(t *testing.T) {
+	dir := t.TempDir()
+	dsn := testenv.Postgres(t)
+	n := startNode(t, Config{DataDir: dir, DatabaseURL: dsn})
+	n.Shutdown(context.Background())
+	keyFile := filepath.Join(dir, platform.AdminKeyFile)
+
+	for name, content := range map[string]string{
+		"garbage":     "not a key at all",
+		"unknown key": platform.NewSecret(),
+	} {
+		t.Run(name, func(t *testing.T) {
+			if err := os.WriteFile(keyFile, []byte(content), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			n, _ := New(Config{DataDir: dir, Addr: "127.0.0.1:0", DatabaseURL: dsn}, nil)
+			err := n.Start(context.Background())
+			if !errors.Is(err, platform.ErrAdminKeyCorrupt) || !strings.Contains(err.Error(), "delete the file") {
+				t.Fatalf("err = %v", err)
+			}
+			if b, _ := os.ReadFile(keyFile); string(b) != content {
+				t.Fatal("the key file was changed")
+			}
+		})
+	}
+	// Deleting the file mints a new key and revokes the old one.
+	os.Remove(keyFile)
+	n2 := startNode(t, Config{DataDir: dir, DatabaseURL: dsn})
+	defer n2.Shutdown(context.Background())
+	if !n2.AdminKeyCreated || n2.AdminKey == n.AdminKey {
+		t.Fatal("no new key after deleting admin.key")
+	}
+}
+
+func cmpOr(a, b string) string {
+	if a != "" {
+		return a
+	}
+	return b
+}

@@ -1,0 +1,123 @@
+package main
+
+import (
+	"fmt"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/kilnhq/kiln/internal/testenv"
+)
+
+// buildKiln compiles this command into a temp dir.
+func buildKiln(t *testing.T) string {
+	t.Helper()
+	bin := filepath.Join(t.TempDir(), "kiln")
+	out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput()
+	if err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	return bin
+}
+
+func startServe(t *testing.T, bin, dataDir string, port int) *exec.Cmd {
+	t.Helper()
+	cmd := exec.Command(bin, "serve", "--data", dataDir, "--addr", fmt.Sprintf("127.0.0.1:%d", port))
+	cmd.Stdout = os.Stderr
+	log, err := os.Create(filepath.Join(t.TempDir(), "serve.log"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd.Stderr = log
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if cmd.ProcessState == nil {
+			_ = cmd.Process.Kill()
+			_ = cmd.Wait()
+		}
+	})
+	return cmd
+}
+
+// waitHealthy polls /v1/health until it answers 200, returning how long it took.
+func waitHealthy(t *testing.T, port int, timeout time.Duration) time.Duration {
+	t.Helper()
+	start := time.Now()
+	url := fmt.Sprintf("http://127.0.0.1:%d/v1/health", port)
+	for time.Since(start) < timeout {
+		resp, err := http.Get(url)
+		if err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == 200 {
+				return time.Since(start)
+			}
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	t.Fatalf("not healthy within %s", timeout)
+	return 0
+}
+
+// After kill -9 of kiln (its managed Postgres left behind), the next start
+// recovers with no manual cleanup, and SIGTERM then stops everything.
+func TestServeRecoversAfterKill9(t *testing.T) {
+	bin := buildKiln(t)
+	data, err := os.MkdirTemp("", "kiln-serve-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer os.RemoveAll(data)
+	port := testenv.FreePort(t)
+
+	first := startServe(t, bin, data, port)
+	t.Logf("first start: healthy after %s", waitHealthy(t, port, 60*time.Second))
+	key, err := os.ReadFile(filepath.Join(data, "admin.key"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := first.Process.Signal(syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	_ = first.Wait()
+
+	second := startServe(t, bin, data, port)
+	t.Logf("start after kill -9: healthy after %s", waitHealthy(t, port, 60*time.Second))
+	if again, _ := os.ReadFile(filepath.Join(data, "admin.key")); string(again) != string(key) {
+		t.Fatal("admin key changed across the crash")
+	}
+	if err := second.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- second.Wait() }()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("kiln exited with %v after SIGTERM", err)
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("kiln did not stop within 30s of SIGTERM")
+	}
+	if b, err := os.ReadFile(filepath.Join(data, "pg", "postmaster.pid")); err == nil {
+		t.Fatalf("postgres still running after a clean stop: %s", strings.SplitN(string(b), "\n", 2)[0])
+	}
+}
+
+func TestUnknownCommand(t *testing.T) {
+	bin := buildKiln(t)
+	out, err := exec.Command(bin, "frobnicate").CombinedOutput()
+	if err == nil || !strings.Contains(string(out), `unknown command "frobnicate"`) {
+		t.Fatalf("err=%v out=%s", err, out)
+	}
+	out, err = exec.Command(bin, "serve", "--addr", "nonsense").CombinedOutput()
+	if err == nil || !strings.Contains(string(out), "bad listen address") {
+		t.Fatalf("err=%v out=%s", err, out)
+	}
+}

@@ -1,0 +1,5 @@
+package testenv
+
+import "runtime"
+
+func runtimeGOROOT() string { return runtime.GOROOT() }

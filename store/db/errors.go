@@ -1,0 +1,9 @@
+package db
+
+import "errors"
+
+// ErrNotFound means the row asked for does not exist (in that project).
+var ErrNotFound = errors.New("not found")
+
+// ErrConflict means a row with the same identity already exists.
+var ErrConflict = errors.New("already exists")
