@@ -7,3 +7,6 @@ var ErrNotFound = errors.New("not found")
 
 // ErrConflict means a row with the same identity already exists.
 var ErrConflict = errors.New("already exists")
+
+// ErrInvalidQuery means list options cannot be applied.
+var ErrInvalidQuery = errors.New("invalid query")
