@@ -25,13 +25,14 @@ type Node struct {
 	cfg    Config
 	logger *slog.Logger
 
-	lock    *dirLock
-	cluster *pgcluster.Cluster
-	db      *db.DB
-	bus     *bus.Bus
-	objects objects.Store
-	app     *gateway.App
-	ln      net.Listener
+	lock     *dirLock
+	cluster  *pgcluster.Cluster
+	db       *db.DB
+	bus      *bus.Bus
+	objects  objects.Store
+	platform *platform.Platform
+	app      *gateway.App
+	ln       net.Listener
 
 	// stops undo the started parts, in start order; run in reverse.
 	stops    []func()
@@ -177,6 +178,15 @@ func (n *Node) startPlatform(ctx context.Context) error {
 		return err
 	}
 	n.AdminKey, n.AdminKeyCreated = secret, created
+	key, err := platform.LoadSecretKey(n.cfg.DataDir)
+	if err != nil {
+		return err
+	}
+	p, err := platform.New(platform.Config{DB: n.db, SecretKey: key, Logger: n.logger})
+	if err != nil {
+		return err
+	}
+	n.platform = p
 	return nil
 }
 
@@ -188,6 +198,7 @@ func (n *Node) startGateway(ctx context.Context) error {
 		Checks:          n.checks(),
 		HealthInfo:      map[string]any{"schemaVersion": n.SchemaVersion},
 	})
+	n.app.MountFunctions(n.platform)
 	n.serveErr = make(chan error, 1)
 	n.wg.Add(1)
 	go func() {
@@ -271,4 +282,3 @@ func (n *Node) Wait() error {
 		return nil
 	}
 }
-

@@ -1,0 +1,100 @@
+package gateway
+
+import (
+	"errors"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/kilnhq/kiln/platform"
+)
+
+// Project and key headers: Appwrite's, and Kiln's own names.
+const (
+	HeaderProject     = "X-Appwrite-Project"
+	HeaderKey         = "X-Appwrite-Key"
+	HeaderKilnProject = "X-Kiln-Project"
+	HeaderKilnKey     = "X-Kiln-Key"
+)
+
+const localPrincipal = "kiln.principal"
+
+// authenticate resolves the request's project and key into a principal.
+func authenticate(p *platform.Platform) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		project := c.Get(HeaderProject)
+		if project == "" {
+			project = c.Get(HeaderKilnProject)
+		}
+		key := c.Get(HeaderKey)
+		if key == "" {
+			key = c.Get(HeaderKilnKey)
+		}
+		if project == "" {
+			return NewError(fiber.StatusBadRequest, "project_not_found",
+				"No project given: send the project id in the %s header.", HeaderProject)
+		}
+		pr, err := p.Authenticate(c.UserContext(), project, key)
+		if err != nil {
+			return err
+		}
+		c.Locals(localPrincipal, pr)
+		return c.Next()
+	}
+}
+
+// principal returns the authenticated principal of the request.
+func principal(c *fiber.Ctx) platform.Principal {
+	pr, _ := c.Locals(localPrincipal).(platform.Principal)
+	return pr
+}
+
+// requireScope rejects requests whose principal lacks scope.
+func requireScope(scope string) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		pr := principal(c)
+		if !pr.Can(scope) {
+			role := "guests"
+			if pr.KeyID != "" {
+				role = "applications"
+			}
+			return NewError(fiber.StatusUnauthorized, TypeGeneralUnauthorized,
+				"The current user or API key (role: %s) is missing the scope (%s).", role, scope)
+		}
+		return c.Next()
+	}
+}
+
+// mapPlatformError maps domain errors to Appwrite's error types.
+func mapPlatformError(err error) *APIError {
+	var nf *platform.NotFoundError
+	var cf *platform.ConflictError
+	var inv *platform.InvalidError
+	switch {
+	case errors.Is(err, platform.ErrProjectNotFound):
+		return NewError(fiber.StatusNotFound, "project_not_found", "Project with the requested ID could not be found.")
+	case errors.Is(err, platform.ErrKeyInvalid):
+		return NewError(fiber.StatusUnauthorized, TypeGeneralUnauthorized, "The API key is invalid for this project.")
+	case errors.Is(err, platform.ErrKeyExpired):
+		return NewError(fiber.StatusUnauthorized, "project_key_expired", "The API key has expired.")
+	case errors.As(err, &nf):
+		return NewError(fiber.StatusNotFound, nf.Kind+"_not_found", "%s with the requested ID could not be found.", titleCase(nf.Kind))
+	case errors.As(err, &cf):
+		return NewError(fiber.StatusConflict, cf.Kind+"_already_exists", "%s with the requested ID already exists.", titleCase(cf.Kind))
+	case errors.As(err, &inv):
+		typ := TypeGeneralArgument
+		switch {
+		case len(inv.Msg) > 13 && inv.Msg[:13] == "Invalid query":
+			typ = "general_query_invalid"
+		case len(inv.Msg) > 15 && inv.Msg[:15] == "Unknown runtime":
+			typ = "function_runtime_unsupported"
+		}
+		return NewError(fiber.StatusBadRequest, typ, "%s", inv.Msg)
+	}
+	return nil
+}
+
+func titleCase(s string) string {
+	if s == "" {
+		return s
+	}
+	return string(s[0]-32) + s[1:]
+}
