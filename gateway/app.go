@@ -2,13 +2,14 @@ package gateway
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"log/slog"
 	"net"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
-	"github.com/gofiber/fiber/v2/middleware/recover"
+	"github.com/prometheus/client_golang/prometheus"
 )
 
 // Config configures the gateway. Zero values are the defaults.
@@ -64,9 +65,12 @@ func New(cfg Config) *App {
 	// Idle workers are reaped by a goroutine that sleeps this long between
 	// sweeps; keep it short so it ends soon after Shutdown.
 	a.fiber.Server().MaxIdleWorkerDuration = 2 * time.Second
-	a.fiber.Use(recover.New())
+	// Order matters: the request id comes first so every response has one;
+	// metrics runs the error handler itself so it records the final status;
+	// recovery sits inside metrics so a panic is counted as the 500 it becomes.
 	a.fiber.Use(requestIDMiddleware)
-	a.fiber.Use(a.metrics.middleware)
+	a.fiber.Use(a.metrics.middleware(a.errorHandler))
+	a.fiber.Use(a.recoverPanics)
 	a.fiber.Use(func(c *fiber.Ctx) error {
 		c.SetUserContext(a.baseCtx)
 		return c.Next()
@@ -85,10 +89,25 @@ func (a *App) Fiber() *fiber.App { return a.fiber }
 // MapErrors registers a mapper from domain errors to API errors.
 func (a *App) MapErrors(m ErrorMapper) { a.mappers = append(a.mappers, m) }
 
+// Metrics is the app's Prometheus registry, served at /metrics; other parts
+// of the node register their collectors here.
+func (a *App) Metrics() prometheus.Registerer { return a.metrics.registry }
+
 // Serve serves on ln until Shutdown. The caller closes ln after Shutdown
 // (Shutdown cannot stop a Serve that had not started yet).
 func (a *App) Serve(ln net.Listener) error {
 	return a.fiber.Listener(ln)
+}
+
+// Listen binds addr ("host:port"; port 0 picks a free one) and serves on it
+// until Shutdown.
+func (a *App) Listen(addr string) error {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return fmt.Errorf("listening on %s: %w", addr, err)
+	}
+	defer ln.Close()
+	return a.Serve(ln)
 }
 
 // Shutdown stops accepting connections, cancels the context of in-flight

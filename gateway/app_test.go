@@ -5,11 +5,13 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
+	"log/slog"
 	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/gofiber/fiber/v2"
@@ -162,19 +164,62 @@ func TestHealth(t *testing.T) {
 func TestMetrics(t *testing.T) {
 	a := serve(t, newTestApp())
 	do(t, a, httptest.NewRequest("POST", "/v1/echo", strings.NewReader("x")))
+	do(t, a, httptest.NewRequest("POST", "/v1/echo", strings.NewReader("y")))
 	do(t, a, httptest.NewRequest("GET", "/v1/nope", nil))
+	do(t, a, httptest.NewRequest("GET", "/v1/missing", nil))
+	do(t, a, httptest.NewRequest("GET", "/v1/panic", nil))
 	resp, body := do(t, a, httptest.NewRequest("GET", "/metrics", nil))
 	if resp.StatusCode != 200 || !strings.HasPrefix(resp.Header.Get("Content-Type"), "text/plain") {
 		t.Fatalf("status %d type %s", resp.StatusCode, resp.Header.Get("Content-Type"))
 	}
 	for _, want := range []string{
-		`kiln_http_requests_total{method="POST",route="/v1/echo",status="200"} 1`,
-		`status="404"} 1`,
-		`kiln_http_request_duration_seconds_count 2`,
-		"go_goroutines ",
+		`kiln_http_requests_total{method="POST",route="/v1/echo",status="200"} 2`,
+		// Unknown paths share one label, so probes cannot grow the series.
+		`kiln_http_requests_total{method="GET",route="unmatched",status="404"} 1`,
+		// Statuses are the ones the client got: a mapped domain error, a panic.
+		`kiln_http_requests_total{method="GET",route="/v1/missing",status="404"} 1`,
+		`kiln_http_requests_total{method="GET",route="/v1/panic",status="500"} 1`,
+		`kiln_http_request_duration_seconds_count{route="/v1/echo"} 2`,
+		`kiln_http_request_duration_seconds_bucket{route="/v1/echo",le="+Inf"} 2`,
+		"\ngo_goroutines ",
+		"\nprocess_resident_memory_bytes ",
 	} {
 		if !strings.Contains(string(body), want) {
-			t.Errorf("metrics lack %q:\n%s", want, body)
+			t.Errorf("metrics lack %q", want)
 		}
 	}
+	if t.Failed() {
+		t.Logf("metrics:\n%s", body)
+	}
+}
+
+// A panic reaches the operator's log with its stack, never the client.
+func TestPanicLogged(t *testing.T) {
+	var logs strings.Builder
+	var mu sync.Mutex
+	a := New(Config{Logger: slog.New(slog.NewTextHandler(lockedWriter{&mu, &logs}, nil))})
+	a.Router().Get("/v1/panic", func(c *fiber.Ctx) error { panic("secret internals") })
+	base := serve(t, a)
+	resp, body := do(t, base, httptest.NewRequest("GET", "/v1/panic", nil))
+	if resp.StatusCode != 500 || strings.Contains(string(body), "secret internals") {
+		t.Fatalf("%d %s", resp.StatusCode, body)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	for _, want := range []string{"secret internals", "goroutine", resp.Header.Get(HeaderRequestID)} {
+		if !strings.Contains(logs.String(), want) {
+			t.Errorf("log lacks %q:\n%s", want, logs.String())
+		}
+	}
+}
+
+type lockedWriter struct {
+	mu *sync.Mutex
+	w  io.Writer
+}
+
+func (l lockedWriter) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.w.Write(p)
 }

@@ -3,6 +3,7 @@ package gateway
 import (
 	"errors"
 	"fmt"
+	"runtime/debug"
 
 	"github.com/gofiber/fiber/v2"
 )
@@ -90,4 +91,21 @@ func (a *App) errorHandler(c *fiber.Ctx, err error) error {
 		"type":    ae.Type,
 		"version": Version,
 	})
+}
+
+// errPanic is what a recovered panic becomes: a 500 whose details stay in
+// the log.
+var errPanic = errors.New("handler panicked")
+
+// recoverPanics turns a panic in a handler into errPanic, logging the value
+// and stack for the operator; the client gets the plain 500 shape.
+func (a *App) recoverPanics(c *fiber.Ctx) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			a.logger.Error("panic serving request", "method", c.Method(), "path", c.Path(),
+				"request_id", requestID(c), "panic", fmt.Sprint(r), "stack", string(debug.Stack()))
+			err = errPanic
+		}
+	}()
+	return c.Next()
 }

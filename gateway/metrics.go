@@ -1,98 +1,79 @@
 package gateway
 
 import (
-	"fmt"
-	"runtime"
-	"sort"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
+	"github.com/gofiber/fiber/v2/middleware/adaptor"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
 )
 
-// latencyBuckets are the histogram bounds in seconds.
-var latencyBuckets = []float64{0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10}
+// routeUnmatched labels requests no route matched, so probes of random paths
+// cannot grow the label set without bound.
+const routeUnmatched = "unmatched"
 
-// metrics counts requests by route and status and keeps a latency histogram,
-// rendered in the Prometheus text format.
+// metrics counts requests by method, route and status and keeps a latency
+// histogram per route, next to the Go runtime and process collectors. Each
+// App has its own registry, so several apps in one process (tests, or a
+// future admin listener) never collide.
 type metrics struct {
-	mu       sync.Mutex
-	requests map[[3]string]uint64 // method, route, status
-	buckets  []uint64
-	count    uint64
-	sum      float64
-	started  time.Time
+	registry *prometheus.Registry
+	requests *prometheus.CounterVec
+	latency  *prometheus.HistogramVec
+	handler  fiber.Handler
 }
 
 func newMetrics() *metrics {
-	return &metrics{requests: map[[3]string]uint64{}, buckets: make([]uint64, len(latencyBuckets)), started: time.Now()}
+	m := &metrics{
+		registry: prometheus.NewRegistry(),
+		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "kiln_http_requests_total",
+			Help: "HTTP requests by method, route pattern and status.",
+		}, []string{"method", "route", "status"}),
+		latency: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name:    "kiln_http_request_duration_seconds",
+			Help:    "HTTP request latency by route pattern, from the first middleware to the written status.",
+			Buckets: []float64{0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10},
+		}, []string{"route"}),
+	}
+	m.registry.MustRegister(
+		m.requests, m.latency,
+		collectors.NewGoCollector(),
+		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
+	)
+	m.handler = adaptor.HTTPHandler(promhttp.HandlerFor(m.registry, promhttp.HandlerOpts{}))
+	return m
 }
 
-func (m *metrics) middleware(c *fiber.Ctx) error {
-	start := time.Now()
-	// Fiber's strings alias reused buffers: copy what outlives the request.
-	method := strings.Clone(c.Method())
-	err := c.Next()
-	status := c.Response().StatusCode()
-	if err != nil {
-		// The error handler has not run yet; predict its status.
-		if fe, ok := err.(*fiber.Error); ok {
-			status = fe.Code
-		} else if ae, ok := err.(*APIError); ok {
-			status = ae.Status
-		} else {
-			status = 500
+// middleware observes every request that reaches the router. It runs the
+// error handler itself so the recorded status is the one the client gets,
+// including errors mapped from the domain layer and recovered panics.
+func (m *metrics) middleware(handle fiber.ErrorHandler) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		start := time.Now()
+		if err := c.Next(); err != nil {
+			if herr := handle(c, err); herr != nil {
+				c.Status(fiber.StatusInternalServerError)
+			}
 		}
-	}
-	route := strings.Clone(c.Route().Path)
-	if route == "" || route == "/" && c.Path() != "/" {
-		route = "unmatched"
-	}
-	m.observe(method, route, status, time.Since(start).Seconds())
-	return err
-}
-
-func (m *metrics) observe(method, route string, status int, secs float64) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	m.requests[[3]string{method, route, strconv.Itoa(status)}]++
-	for i, b := range latencyBuckets {
-		if secs <= b {
-			m.buckets[i]++
+		// A request that ended in a middleware is labelled with that
+		// middleware's prefix (e.g. a group's auth check), except the
+		// app-wide ones, which every unmatched path passes through.
+		r := c.Route()
+		route := r.Path
+		if route == "" || route == "/" && (r.Method == "USE" || c.Path() != "/") {
+			route = routeUnmatched
 		}
+		// Fiber's strings alias buffers reused after the request: copy the labels.
+		route = strings.Clone(route)
+		m.requests.WithLabelValues(strings.Clone(c.Method()), route, strconv.Itoa(c.Response().StatusCode())).Inc()
+		m.latency.WithLabelValues(route).Observe(time.Since(start).Seconds())
+		return nil
 	}
-	m.count++
-	m.sum += secs
 }
 
-func (m *metrics) render(c *fiber.Ctx) error {
-	var b strings.Builder
-	m.mu.Lock()
-	keys := make([][3]string, 0, len(m.requests))
-	for k := range m.requests {
-		keys = append(keys, k)
-	}
-	sort.Slice(keys, func(i, j int) bool { return strings.Join(keys[i][:], " ") < strings.Join(keys[j][:], " ") })
-	b.WriteString("# HELP kiln_http_requests_total HTTP requests by method, route and status.\n# TYPE kiln_http_requests_total counter\n")
-	for _, k := range keys {
-		fmt.Fprintf(&b, "kiln_http_requests_total{method=%q,route=%q,status=%q} %d\n", k[0], k[1], k[2], m.requests[k])
-	}
-	b.WriteString("# HELP kiln_http_request_duration_seconds HTTP request latency.\n# TYPE kiln_http_request_duration_seconds histogram\n")
-	for i, bound := range latencyBuckets {
-		fmt.Fprintf(&b, "kiln_http_request_duration_seconds_bucket{le=%q} %d\n", strconv.FormatFloat(bound, 'g', -1, 64), m.buckets[i])
-	}
-	fmt.Fprintf(&b, "kiln_http_request_duration_seconds_bucket{le=\"+Inf\"} %d\n", m.count)
-	fmt.Fprintf(&b, "kiln_http_request_duration_seconds_sum %g\nkiln_http_request_duration_seconds_count %d\n", m.sum, m.count)
-	m.mu.Unlock()
-
-	var ms runtime.MemStats
-	runtime.ReadMemStats(&ms)
-	fmt.Fprintf(&b, "# HELP go_goroutines Number of goroutines.\n# TYPE go_goroutines gauge\ngo_goroutines %d\n", runtime.NumGoroutine())
-	fmt.Fprintf(&b, "# HELP go_memstats_heap_alloc_bytes Heap bytes allocated and in use.\n# TYPE go_memstats_heap_alloc_bytes gauge\ngo_memstats_heap_alloc_bytes %d\n", ms.HeapAlloc)
-	fmt.Fprintf(&b, "# HELP go_gc_cycles_total Completed GC cycles.\n# TYPE go_gc_cycles_total counter\ngo_gc_cycles_total %d\n", ms.NumGC)
-	fmt.Fprintf(&b, "# HELP kiln_uptime_seconds Seconds since the gateway started.\n# TYPE kiln_uptime_seconds gauge\nkiln_uptime_seconds %g\n", time.Since(m.started).Seconds())
-	c.Set(fiber.HeaderContentType, "text/plain; version=0.0.4; charset=utf-8")
-	return c.SendString(b.String())
-}
+func (m *metrics) render(c *fiber.Ctx) error { return m.handler(c) }
