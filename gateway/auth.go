@@ -75,6 +75,8 @@ func mapPlatformError(err error) *APIError {
 		return NewError(fiber.StatusUnauthorized, TypeGeneralUnauthorized, "The API key is invalid for this project.")
 	case errors.Is(err, platform.ErrKeyExpired):
 		return NewError(fiber.StatusUnauthorized, "project_key_expired", "The API key has expired.")
+	case errors.Is(err, platform.ErrTooLarge):
+		return NewError(fiber.StatusRequestEntityTooLarge, TypePayloadTooLarge, "%v", err)
 	case errors.As(err, &nf):
 		return NewError(fiber.StatusNotFound, nf.Kind+"_not_found", "%s with the requested ID could not be found.", titleCase(nf.Kind))
 	case errors.As(err, &cf):

@@ -26,6 +26,7 @@ func (a *App) MountFunctions(p *platform.Platform) {
 	r.Get("/:functionId/variables/:variableId", read, h.getVariable)
 	r.Put("/:functionId/variables/:variableId", write, h.updateVariable)
 	r.Delete("/:functionId/variables/:variableId", write, h.deleteVariable)
+	a.mountDeployments(r, p)
 }
 
 type functionsAPI struct{ p *platform.Platform }

@@ -40,3 +40,6 @@ type ConflictError struct {
 
 func (e *ConflictError) Error() string { return fmt.Sprintf("%s %s already exists", e.Kind, e.ID) }
 func (e *ConflictError) Unwrap() error { return ErrConflict }
+
+// ErrTooLarge means an upload exceeds its size limit.
+var ErrTooLarge = errors.New("upload too large")

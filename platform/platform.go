@@ -4,8 +4,13 @@ import (
 	"errors"
 	"io"
 	"log/slog"
+	"sync"
 
+	"github.com/kilnhq/kiln/builder"
 	"github.com/kilnhq/kiln/store/db"
+	"github.com/kilnhq/kiln/store/objects"
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
 )
 
 // Config wires the domain layer to its stores.
@@ -13,15 +18,28 @@ type Config struct {
 	DB *db.DB
 	// SecretKey (32 bytes) encrypts secret variables at rest. Required.
 	SecretKey []byte
+	// Objects stores deployment sources and build outputs.
+	Objects objects.Store
+	// NATS and JetStream carry build jobs and build logs.
+	NATS      *nats.Conn
+	JetStream jetstream.JetStream
+	// Builder builds deployments; nil means this node runs no build worker.
+	Builder *builder.Builder
+	// MaxSourceBytes caps an uploaded deployment archive. Default 100 MiB.
+	MaxSourceBytes int64
 	// Logger receives operational records. Default: discard.
 	Logger *slog.Logger
 }
 
 // Platform is the domain layer of one node.
 type Platform struct {
+	cfg    Config
 	db     *db.DB
 	sealer *sealer
 	logger *slog.Logger
+
+	workerMu   sync.Mutex
+	workerStop func()
 }
 
 // New returns the domain layer.
@@ -37,5 +55,8 @@ func New(cfg Config) (*Platform, error) {
 	if logger == nil {
 		logger = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
-	return &Platform{db: cfg.DB, sealer: s, logger: logger}, nil
+	if cfg.MaxSourceBytes == 0 {
+		cfg.MaxSourceBytes = 100 << 20
+	}
+	return &Platform{cfg: cfg, db: cfg.DB, sealer: s, logger: logger}, nil
 }

@@ -10,3 +10,6 @@ var ErrConflict = errors.New("already exists")
 
 // ErrInvalidQuery means list options cannot be applied.
 var ErrInvalidQuery = errors.New("invalid query")
+
+// ErrNotReady means a deployment is not ready to serve.
+var ErrNotReady = errors.New("deployment not ready")

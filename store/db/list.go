@@ -211,3 +211,12 @@ func (o ListOptions) cursor(table, scope string, args []any, defaultOrder string
 		col, cmp, table, scope, idArg, idCmp)
 	return cond, args, nil
 }
+
+// qualified prefixes each column of a comma list with table.
+func qualified(table, columns string) string {
+	parts := strings.Split(columns, ",")
+	for i, p := range parts {
+		parts[i] = table + "." + strings.TrimSpace(p)
+	}
+	return strings.Join(parts, ", ")
+}
