@@ -13,16 +13,31 @@ import (
 // binaries are the server programs a cluster needs.
 type binaries struct {
 	initdb, postgres string
+	version          string // e.g. "15.18"
+}
+
+// major returns the major version ("15"; "9.6" for old servers).
+func major(version string) string {
+	parts := strings.Split(version, ".")
+	if len(parts) >= 2 && parts[0] == "9" {
+		return parts[0] + "." + parts[1]
+	}
+	return parts[0]
 }
 
 // findBinaries looks in binDir when given, else on PATH, else in
 // /usr/lib/postgresql/<version>/bin (highest version first), which is where
-// Debian and Ubuntu install the server.
-func findBinaries(binDir string) (binaries, error) {
+// Debian and Ubuntu install the server. When wantMajor names the version an
+// existing cluster was created with, a directory of that version is
+// preferred, because Debian keeps several majors installed side by side.
+func findBinaries(binDir, wantMajor string) (binaries, error) {
 	var dirs []string
 	if binDir != "" {
 		dirs = []string{binDir}
 	} else {
+		if wantMajor != "" {
+			dirs = append(dirs, filepath.Join("/usr/lib/postgresql", wantMajor, "bin"))
+		}
 		if p, err := exec.LookPath("postgres"); err == nil {
 			dirs = append(dirs, filepath.Dir(p))
 		}
@@ -31,6 +46,7 @@ func findBinaries(binDir string) (binaries, error) {
 	for _, d := range dirs {
 		b := binaries{initdb: filepath.Join(d, "initdb"), postgres: filepath.Join(d, "postgres")}
 		if isExecutable(b.initdb) && isExecutable(b.postgres) {
+			b.version = serverVersion(b.postgres)
 			return b, nil
 		}
 	}
@@ -55,9 +71,9 @@ func isExecutable(p string) bool {
 	return err == nil && !st.IsDir() && st.Mode()&0o111 != 0
 }
 
-// Version returns the server version the binaries report, e.g. "15.18".
-func (b binaries) version() string {
-	out, err := exec.Command(b.postgres, "--version").Output()
+// serverVersion returns the version postgres reports, e.g. "15.18"; "" if it cannot tell.
+func serverVersion(postgres string) string {
+	out, err := exec.Command(postgres, "--version").Output()
 	if err != nil {
 		return ""
 	}
@@ -69,4 +85,13 @@ func (b binaries) version() string {
 		}
 	}
 	return ""
+}
+
+// dataVersion returns the major version recorded in dir/PG_VERSION, "" if none.
+func dataVersion(dir string) string {
+	b, err := os.ReadFile(filepath.Join(dir, "PG_VERSION"))
+	if err != nil {
+		return ""
+	}
+	return strings.TrimSpace(string(b))
 }

@@ -1,7 +1,6 @@
 package pgcluster
 
 import (
-	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -12,6 +11,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strconv"
 	"strings"
 	"sync"
@@ -33,36 +33,46 @@ const (
 	Database = "kiln"
 )
 
-// Cluster is a private PostgreSQL cluster in one directory.
+// Cluster is a private PostgreSQL cluster in one directory. Use a Cluster
+// from one goroutine at a time for Start and Stop; DSN and Version may be
+// read concurrently once Start has returned.
 type Cluster struct {
 	// Dir holds the cluster (PG_VERSION, postmaster.pid, postgres.log …). Required.
 	Dir string
-	// BinDir holds initdb and postgres. Default: the directory of postgres on
-	// PATH, then /usr/lib/postgresql/<highest version>/bin.
+	// BinDir holds initdb and postgres. Default: for an existing cluster
+	// /usr/lib/postgresql/<its major version>/bin if present, then the
+	// directory of postgres on PATH, then /usr/lib/postgresql/<highest version>/bin.
 	BinDir string
 	// Settings are extra server settings (postgresql.conf names), e.g.
 	// {"fsync": "off"} for throwaway test clusters. Default: none.
 	Settings map[string]string
 	// StartTimeout bounds how long Start waits for the server. Default 60s.
 	StartTimeout time.Duration
-	// Logger receives lifecycle messages. Default: discard.
+	// Logger receives lifecycle messages, and on a failed start one line with
+	// the tail of postgres.log. Default: discard.
 	Logger *slog.Logger
 
 	mu        sync.Mutex
-	cmd       *exec.Cmd
+	proc      *os.Process
 	exited    chan struct{}
 	socketDir string
 	version   string
 	logFile   *os.File
 }
 
-// DSN returns the connection string for the kiln database. Valid after Start.
+// DSN returns the pgx connection string for the kiln database. Valid after Start.
 func (c *Cluster) DSN() string {
-	return fmt.Sprintf("host=%s port=%d user=%s dbname=%s sslmode=disable", c.socketDir, socketPort, User, Database)
+	return fmt.Sprintf("host=%s port=%d user=%s dbname=%s sslmode=disable", quoteDSN(c.socketDir), socketPort, User, Database)
 }
 
 // Version returns the server version, e.g. "15.18". Valid after Start.
 func (c *Cluster) Version() string { return c.version }
+
+// quoteDSN quotes a keyword/value connection string value, so a socket
+// directory with spaces or quotes survives.
+func quoteDSN(v string) string {
+	return "'" + strings.NewReplacer(`\`, `\\`, `'`, `\'`).Replace(v) + "'"
+}
 
 func (c *Cluster) logger() *slog.Logger {
 	if c.Logger == nil {
@@ -71,13 +81,18 @@ func (c *Cluster) logger() *slog.Logger {
 	return c.Logger
 }
 
-// Start initialises the cluster on first use, stops a server left running by
-// a process that died, starts postgres and waits until the kiln database
-// accepts connections.
-func (c *Cluster) Start(ctx context.Context) error {
+// Start initialises the cluster on first use (trust authentication on the
+// unix socket only, UTF8, role and database "kiln"), stops a server left
+// running by a process that died, starts postgres listening on a unix socket
+// only and waits until the kiln database accepts connections.
+//
+// When the process runs as root, the server runs as the "postgres" account
+// (or "nobody"), because PostgreSQL refuses to run as root; Dir is handed to
+// that account and its ancestors get the search (o+x) bit if they lack it.
+func (c *Cluster) Start(ctx context.Context) (err error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if c.cmd != nil {
+	if c.proc != nil {
 		return errors.New("cluster already started")
 	}
 	if c.Dir == "" {
@@ -88,11 +103,21 @@ func (c *Cluster) Start(ctx context.Context) error {
 		return fmt.Errorf("resolving cluster dir: %w", err)
 	}
 	c.Dir = dir
-	bins, err := findBinaries(c.BinDir)
+	defer func() {
+		if err != nil {
+			c.logger().Error("postgres did not start", "dir", c.Dir, "err", err)
+		}
+	}()
+	existing := dataVersion(c.Dir)
+	bins, err := findBinaries(c.BinDir, existing)
 	if err != nil {
 		return err
 	}
-	c.version = bins.version()
+	if existing != "" && bins.version != "" && major(bins.version) != existing {
+		return fmt.Errorf("%s holds a PostgreSQL %s cluster but %s is version %s (install PostgreSQL %s or set the binary dir): %w",
+			c.Dir, existing, bins.postgres, bins.version, existing, ErrIncompatibleVersion)
+	}
+	c.version = bins.version
 	su, err := pickServerUser()
 	if err != nil {
 		return err
@@ -100,16 +125,16 @@ func (c *Cluster) Start(ctx context.Context) error {
 	if err := c.initIfNeeded(ctx, bins, su); err != nil {
 		return err
 	}
-	if err := c.stopOrphan(ctx); err != nil {
+	if err := c.clearLeftovers(ctx); err != nil {
 		return err
 	}
 	if err := c.prepareSocketDir(su); err != nil {
 		return err
 	}
-	if err := su.own(c.Dir); err != nil {
+	if err := writeOwner(c.Dir); err != nil {
 		return err
 	}
-	if err := c.launch(bins, su); err != nil {
+	if err := su.own(c.Dir, c.logger()); err != nil {
 		return err
 	}
 	timeout := c.StartTimeout
@@ -118,87 +143,36 @@ func (c *Cluster) Start(ctx context.Context) error {
 	}
 	wctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
-	if err := c.waitReady(wctx); err != nil {
+	// Backends of a postmaster that was killed outright hold its shared
+	// memory for a moment and postgres refuses to start until they exit.
+	for {
+		if err := c.launch(bins, su); err != nil {
+			return err
+		}
+		err := c.waitReady(wctx)
+		if err == nil {
+			break
+		}
 		c.stopLocked()
-		return err
+		if !strings.Contains(err.Error(), "pre-existing shared memory block") || wctx.Err() != nil {
+			return err
+		}
+		c.logger().Info("waiting for backends of an earlier server to exit", "dir", c.Dir)
+		select {
+		case <-wctx.Done():
+			return err
+		case <-time.After(200 * time.Millisecond):
+		}
 	}
 	c.logger().Info("postgres started", "dir", c.Dir, "version", c.version, "socket", c.socketDir)
 	return nil
 }
 
-// initIfNeeded runs initdb into a sibling directory and renames it into
-// place, so a crash during initdb never leaves a half-made cluster at Dir.
-func (c *Cluster) initIfNeeded(ctx context.Context, bins binaries, su serverUser) error {
-	if _, err := os.Stat(filepath.Join(c.Dir, "PG_VERSION")); err == nil {
-		return nil
-	}
-	if entries, err := os.ReadDir(c.Dir); err == nil && len(entries) > 0 {
-		return fmt.Errorf("%s exists but is not a PostgreSQL data directory (no PG_VERSION); move it away", c.Dir)
-	}
-	if err := os.MkdirAll(filepath.Dir(c.Dir), 0o755); err != nil {
-		return fmt.Errorf("creating %s: %w", filepath.Dir(c.Dir), err)
-	}
-	tmp := c.Dir + ".init"
-	if err := os.RemoveAll(tmp); err != nil {
-		return fmt.Errorf("removing leftover %s: %w", tmp, err)
-	}
-	if err := os.Mkdir(tmp, 0o700); err != nil {
-		return fmt.Errorf("creating %s: %w", tmp, err)
-	}
-	if err := su.own(tmp); err != nil {
-		return err
-	}
-	c.logger().Info("initialising postgres cluster", "dir", c.Dir)
-	cmd := exec.CommandContext(ctx, bins.initdb, "-D", tmp, "-U", User, "--auth=trust",
-		"--encoding=UTF8", "--locale=C", "--no-instructions")
-	cmd.SysProcAttr = su.sysProcAttr()
-	cmd.Dir = tmp
-	if out, err := cmd.CombinedOutput(); err != nil {
-		_ = os.RemoveAll(tmp)
-		return fmt.Errorf("initdb: %w: %s", err, lastLines(out, 10))
-	}
-	if err := os.RemoveAll(c.Dir); err != nil { // an empty dir left by an earlier attempt
-		return fmt.Errorf("replacing %s: %w", c.Dir, err)
-	}
-	if err := os.Rename(tmp, c.Dir); err != nil {
-		return fmt.Errorf("moving new cluster into place: %w", err)
-	}
-	return nil
-}
-
-// stopOrphan stops a postmaster that still runs on this directory after the
-// process that started it died without stopping it.
-func (c *Cluster) stopOrphan(ctx context.Context) error {
-	pid := postmasterPID(c.Dir)
-	if pid <= 0 || !isPostgres(pid) {
-		return nil // none, or a stale postmaster.pid postgres itself will clear
-	}
-	c.logger().Warn("stopping postgres left running by an earlier process", "pid", pid)
-	_ = syscall.Kill(pid, syscall.SIGINT) // fast shutdown
-	deadline := time.Now().Add(30 * time.Second)
-	for time.Now().Before(deadline) {
-		if !processAlive(pid) {
-			return nil
-		}
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-time.After(50 * time.Millisecond):
-		}
-	}
-	_ = syscall.Kill(pid, syscall.SIGQUIT) // immediate shutdown
-	time.Sleep(time.Second)
-	if processAlive(pid) {
-		return fmt.Errorf("postgres pid %d on %s: %w", pid, c.Dir, ErrInUse)
-	}
-	return nil
-}
-
 // prepareSocketDir picks <Dir>/run, or a short directory under the system
-// temp dir keyed by Dir when that path would be too long for a socket.
+// temp dir keyed by a hash of Dir when that path would be too long for a socket.
 func (c *Cluster) prepareSocketDir(su serverUser) error {
 	dir := filepath.Join(c.Dir, "run")
-	if len(dir)+len("/.s.PGSQL.5432") > maxSocketPath {
+	if len(dir)+len("/.s.PGSQL."+strconv.Itoa(socketPort)) > maxSocketPath {
 		sum := sha256.Sum256([]byte(c.Dir))
 		dir = filepath.Join(os.TempDir(), "kiln-pg-"+hex.EncodeToString(sum[:6]))
 	}
@@ -214,52 +188,66 @@ func (c *Cluster) prepareSocketDir(su serverUser) error {
 	return nil
 }
 
+// launch starts postgres. The process is started, and waited for, on a
+// goroutine locked to its OS thread: Pdeathsig fires when the creating
+// thread exits, not the process, and the Go runtime may retire an unlocked
+// thread at any time, which would stop the server under a running Kiln.
 func (c *Cluster) launch(bins binaries, su serverUser) error {
 	args := []string{"-D", c.Dir, "-k", c.socketDir, "-p", strconv.Itoa(socketPort),
 		"-c", "listen_addresses=", "-c", "unix_socket_permissions=0700"}
 	for k, v := range c.Settings {
 		args = append(args, "-c", k+"="+v)
 	}
-	logFile, err := os.OpenFile(filepath.Join(c.Dir, "postgres.log"), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
+	logFile, err := openLog(c.Dir)
 	if err != nil {
-		return fmt.Errorf("opening postgres.log: %w", err)
+		return err
 	}
 	cmd := exec.Command(bins.postgres, args...)
 	cmd.Dir = c.Dir
 	cmd.Stdout, cmd.Stderr = logFile, logFile
 	cmd.SysProcAttr = su.sysProcAttr()
 	// If Kiln dies without stopping the server, the kernel asks it for a fast
-	// shutdown; stopOrphan covers the cases this misses.
+	// shutdown; clearLeftovers covers the cases this misses.
 	cmd.SysProcAttr.Pdeathsig = syscall.SIGINT
-	if err := cmd.Start(); err != nil {
+	started := make(chan error, 1)
+	exited := make(chan struct{})
+	go func() {
+		defer close(exited)
+		runtime.LockOSThread()
+		defer runtime.UnlockOSThread()
+		if err := cmd.Start(); err != nil {
+			started <- err
+			return
+		}
+		started <- nil
+		_ = cmd.Wait()
+	}()
+	if err := <-started; err != nil {
 		logFile.Close()
 		return fmt.Errorf("starting postgres: %w", err)
 	}
-	c.cmd, c.logFile = cmd, logFile
-	c.exited = make(chan struct{})
-	go func() {
-		_ = cmd.Wait()
-		close(c.exited)
-	}()
+	c.proc, c.logFile, c.exited = cmd.Process, logFile, exited
 	return nil
 }
 
 func (c *Cluster) waitReady(ctx context.Context) error {
+	dsn := fmt.Sprintf("host=%s port=%d user=%s dbname=postgres sslmode=disable connect_timeout=2", quoteDSN(c.socketDir), socketPort, User)
 	for {
-		conn, err := pgx.Connect(ctx, fmt.Sprintf("host=%s port=%d user=%s dbname=postgres sslmode=disable connect_timeout=2", c.socketDir, socketPort, User))
+		conn, err := pgx.Connect(ctx, dsn)
 		if err == nil {
 			err = ensureDatabase(ctx, conn)
 			conn.Close(context.Background())
-			if err != nil {
-				return err
-			}
-			return nil
+			return err
 		}
 		select {
 		case <-c.exited:
-			return fmt.Errorf("postgres exited during start: %s", c.logTail())
+			tail := logTail(c.Dir)
+			if strings.Contains(tail, `lock file "postmaster.pid" already exists`) {
+				return fmt.Errorf("postgres refused to start: %s: %w", tail, ErrInUse)
+			}
+			return fmt.Errorf("postgres exited during start: %s", tail)
 		case <-ctx.Done():
-			return fmt.Errorf("waiting for postgres: %w (log: %s)", ctx.Err(), c.logTail())
+			return fmt.Errorf("waiting for postgres: %w (log: %s)", ctx.Err(), logTail(c.Dir))
 		case <-time.After(25 * time.Millisecond):
 		}
 	}
@@ -279,7 +267,8 @@ func ensureDatabase(ctx context.Context, conn *pgx.Conn) error {
 	return nil
 }
 
-// Stop asks the server for a fast shutdown and waits for it. Idempotent.
+// Stop asks the server for a fast shutdown (SIGINT: open sessions are
+// ended, committed data is kept) and waits for it to exit. Idempotent.
 func (c *Cluster) Stop() error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -287,45 +276,29 @@ func (c *Cluster) Stop() error {
 }
 
 func (c *Cluster) stopLocked() error {
-	if c.cmd == nil {
+	if c.proc == nil {
 		return nil
 	}
 	defer func() {
-		c.cmd = nil
+		c.proc = nil
 		c.logFile.Close()
-		if !strings.HasPrefix(c.socketDir, c.Dir) {
+		if !strings.HasPrefix(c.socketDir, c.Dir+string(filepath.Separator)) {
 			_ = os.RemoveAll(c.socketDir)
 		}
 	}()
-	_ = c.cmd.Process.Signal(syscall.SIGINT)
+	_ = c.proc.Signal(syscall.SIGINT)
 	select {
 	case <-c.exited:
 	case <-time.After(30 * time.Second):
-		_ = c.cmd.Process.Signal(syscall.SIGQUIT)
+		_ = c.proc.Signal(syscall.SIGQUIT) // immediate shutdown; recovery runs on next start
 		select {
 		case <-c.exited:
 		case <-time.After(10 * time.Second):
-			_ = c.cmd.Process.Kill()
+			_ = c.proc.Kill()
 			<-c.exited
 			return errors.New("postgres did not stop; killed")
 		}
 	}
 	c.logger().Info("postgres stopped", "dir", c.Dir)
 	return nil
-}
-
-func (c *Cluster) logTail() string {
-	b, err := os.ReadFile(filepath.Join(c.Dir, "postgres.log"))
-	if err != nil {
-		return "no log"
-	}
-	return lastLines(b, 8)
-}
-
-func lastLines(b []byte, n int) string {
-	lines := bytes.Split(bytes.TrimSpace(b), []byte("\n"))
-	if len(lines) > n {
-		lines = lines[len(lines)-n:]
-	}
-	return string(bytes.Join(lines, []byte(" | ")))
 }

@@ -1,8 +1,10 @@
 package pgcluster
 
 import (
+	"errors"
 	"fmt"
 	"io/fs"
+	"log/slog"
 	"os"
 	"os/user"
 	"path/filepath"
@@ -35,10 +37,12 @@ func pickServerUser() (serverUser, error) {
 		}
 		return serverUser{uid: uint32(uid), gid: uint32(gid), name: name, switched: true}, nil
 	}
-	return serverUser{}, fmt.Errorf("running as root and no unprivileged account (postgres, nobody) to run the PostgreSQL server as")
+	return serverUser{}, errors.New("running as root and no unprivileged account (postgres, nobody) to run the PostgreSQL server as")
 }
 
-// credential returns the process attributes that make a child run as u.
+// sysProcAttr returns the process attributes that make a child run as u, in
+// its own process group so a terminal's Ctrl-C reaches Kiln, which then
+// stops the server in order.
 func (u serverUser) sysProcAttr() *syscall.SysProcAttr {
 	attr := &syscall.SysProcAttr{Setpgid: true}
 	if u.switched {
@@ -51,7 +55,7 @@ func (u serverUser) sysProcAttr() *syscall.SysProcAttr {
 // account can reach it: each ancestor directory gets the search (x) bit for
 // others if it lacks it. Search permission lets the account open paths below,
 // not list or read the directories.
-func (u serverUser) own(dir string) error {
+func (u serverUser) own(dir string, logger *slog.Logger) error {
 	if !u.switched {
 		return nil
 	}
@@ -77,6 +81,7 @@ func (u serverUser) own(dir string) error {
 			if err := os.Chmod(p, st.Mode().Perm()|0o001); err != nil {
 				return fmt.Errorf("letting the %s account reach %s: %w", u.name, dir, err)
 			}
+			logger.Info("added search permission so the postgres server account can reach its data", "dir", p, "account", u.name)
 		}
 		if p == filepath.Dir(p) {
 			return nil
