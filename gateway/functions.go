@@ -27,6 +27,7 @@ func (a *App) MountFunctions(p *platform.Platform) {
 	r.Put("/:functionId/variables/:variableId", write, h.updateVariable)
 	r.Delete("/:functionId/variables/:variableId", write, h.deleteVariable)
 	a.mountDeployments(r, p)
+	a.mountExecutions(r, p)
 }
 
 type functionsAPI struct{ p *platform.Platform }
