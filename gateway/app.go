@@ -110,8 +110,10 @@ func (a *App) Listen(addr string) error {
 	return a.Serve(ln)
 }
 
-// Shutdown stops accepting connections, cancels the context of in-flight
-// requests' streams and waits for them to finish, up to the configured timeout.
+// Shutdown stops accepting connections and waits for requests in flight to
+// finish, up to ctx or Config.ShutdownTimeout, whichever ends first. Then it
+// cancels the context of any request still running (long streams), and
+// returns the timeout as its error if it was reached.
 func (a *App) Shutdown(ctx context.Context) error {
 	ctx, cancel := context.WithTimeout(ctx, a.cfg.ShutdownTimeout)
 	defer cancel()

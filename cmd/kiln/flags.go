@@ -4,56 +4,49 @@ import (
 	"flag"
 	"fmt"
 	"os"
-	"strconv"
 	"strings"
 )
 
-// envFlags registers flags whose defaults come from KILN_* environment
-// variables, so a flag given on the command line wins over the environment,
-// which wins over the built-in default.
-type envFlags struct {
-	fs   *flag.FlagSet
-	errs []string
-}
-
+// envName is the environment variable that sets a flag: --s3-endpoint is
+// KILN_S3_ENDPOINT.
 func envName(flagName string) string {
 	return "KILN_" + strings.ToUpper(strings.ReplaceAll(flagName, "-", "_"))
 }
 
-func (e *envFlags) String(p *string, name, def, usage string) {
-	if v, ok := os.LookupEnv(envName(name)); ok {
-		def = v
-	}
-	e.fs.StringVar(p, name, def, usage+" ($"+envName(name)+")")
+// newFlagSet returns a flag set whose usage lists each flag with its
+// environment variable.
+func newFlagSet(name string) *flag.FlagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.Usage = func() { printFlags(fs) }
+	return fs
 }
 
-func (e *envFlags) Int(p *int, name string, def int, usage string) {
-	if v, ok := os.LookupEnv(envName(name)); ok {
-		n, err := strconv.Atoi(v)
-		if err != nil {
-			e.errs = append(e.errs, fmt.Sprintf("$%s=%q is not a number", envName(name), v))
-		} else {
-			def = n
+// parseWithEnv applies KILN_* environment variables to fs, then the
+// command line, so a flag given on the command line wins over the
+// environment, which wins over the built-in default.
+func parseWithEnv(fs *flag.FlagSet, args []string) error {
+	var errs []string
+	fs.VisitAll(func(f *flag.Flag) {
+		if v, ok := os.LookupEnv(envName(f.Name)); ok {
+			if err := fs.Set(f.Name, v); err != nil {
+				errs = append(errs, fmt.Sprintf("$%s=%q: %v", envName(f.Name), v, err))
+			}
 		}
+	})
+	if len(errs) > 0 {
+		return fmt.Errorf("bad environment: %s", strings.Join(errs, "; "))
 	}
-	e.fs.IntVar(p, name, def, usage+" ($"+envName(name)+")")
+	return fs.Parse(args)
 }
 
-func (e *envFlags) Bool(p *bool, name string, def bool, usage string) {
-	if v, ok := os.LookupEnv(envName(name)); ok {
-		b, err := strconv.ParseBool(v)
-		if err != nil {
-			e.errs = append(e.errs, fmt.Sprintf("$%s=%q is not true or false", envName(name), v))
-		} else {
-			def = b
+func printFlags(fs *flag.FlagSet) {
+	out := fs.Output()
+	fmt.Fprintf(out, "Flags of 'kiln %s' (each also set by the environment variable shown):\n", fs.Name())
+	fs.VisitAll(func(f *flag.Flag) {
+		def := f.DefValue
+		if def == "" {
+			def = `""`
 		}
-	}
-	e.fs.BoolVar(p, name, def, usage+" ($"+envName(name)+")")
-}
-
-func (e *envFlags) parse(args []string) error {
-	if len(e.errs) > 0 {
-		return fmt.Errorf("%s", strings.Join(e.errs, "; "))
-	}
-	return e.fs.Parse(args)
+		fmt.Fprintf(out, "  --%-22s $%-24s default %s\n      %s\n", f.Name, envName(f.Name), def, f.Usage)
+	})
 }

@@ -3,9 +3,12 @@
 package main
 
 import (
+	"flag"
 	"fmt"
 	"os"
+	"runtime"
 
+	"github.com/kilnhq/kiln/cmd/kiln/internal/node"
 	"github.com/kilnhq/kiln/gateway"
 )
 
@@ -16,21 +19,24 @@ type command struct {
 	name    string
 	summary string
 	run     func(args []string) error
+	// flags returns the command's flag set, for help; nil when it has none.
+	flags func() *flag.FlagSet
 }
 
 func commands() []command {
 	return []command{
-		{"serve", "run a Kiln node (Postgres, NATS, storage and the API) on one data dir", runServe},
-		{"version", "print the version", func([]string) error { fmt.Println("kiln", version); return nil }},
+		{"serve", "run a Kiln node (Postgres, NATS, storage and the API) on one data dir", runServe,
+			func() *flag.FlagSet { return serveFlags(&node.Config{}, &serveOptions{}) }},
+		{"version", "print the version", runVersion, nil},
+		{"help", "show the commands, or one command's flags: kiln help serve", runHelp, nil},
 	}
 }
 
 func main() {
 	gateway.Version = "kiln-" + version
 	args := os.Args[1:]
-	if len(args) == 0 || args[0] == "help" || args[0] == "-h" || args[0] == "--help" {
-		usage()
-		return
+	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" {
+		args = []string{"help"}
 	}
 	for _, c := range commands() {
 		if c.name == args[0] {
@@ -46,10 +52,38 @@ func main() {
 	os.Exit(2)
 }
 
+func runVersion([]string) error {
+	fmt.Printf("kiln %s (%s, %s/%s)\n", version, runtime.Version(), runtime.GOOS, runtime.GOARCH)
+	return nil
+}
+
+// runHelp prints the commands and the flags of each (or of one command).
+func runHelp(args []string) error {
+	if len(args) > 0 {
+		for _, c := range commands() {
+			if c.name == args[0] {
+				fmt.Fprintf(os.Stderr, "kiln %s: %s\n\n", c.name, c.summary)
+				if c.flags != nil {
+					printFlags(c.flags())
+				}
+				return nil
+			}
+		}
+		return fmt.Errorf("unknown command %q", args[0])
+	}
+	usage()
+	for _, c := range commands() {
+		if c.flags != nil {
+			fmt.Fprintln(os.Stderr)
+			printFlags(c.flags())
+		}
+	}
+	return nil
+}
+
 func usage() {
 	fmt.Fprintln(os.Stderr, "Kiln — functions-first serverless platform on WebAssembly.\n\nUsage: kiln <command> [flags]\n\nCommands:")
 	for _, c := range commands() {
 		fmt.Fprintf(os.Stderr, "  %-10s %s\n", c.name, c.summary)
 	}
-	fmt.Fprintln(os.Stderr, "\nRun 'kiln <command> -h' for a command's flags.")
 }

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"log/slog"
@@ -16,31 +17,45 @@ import (
 	"github.com/kilnhq/kiln/platform"
 )
 
+// serveOptions are the settings of `kiln serve` that are not node.Config fields.
+type serveOptions struct {
+	routes    string
+	logLevel  string
+	bodyLimit byteSize
+}
+
+// serveFlags declares every setting of `kiln serve`. The defaults shown are
+// the node's own zero-value defaults, spelled out for the help text.
+func serveFlags(cfg *node.Config, o *serveOptions) *flag.FlagSet {
+	fs := newFlagSet("serve")
+	fs.StringVar(&cfg.DataDir, "data", "./kiln_data", "data directory: database, NATS, objects and the admin key")
+	fs.StringVar(&cfg.Addr, "addr", "127.0.0.1:8080", "HTTP listen address; port 0 picks a free port")
+	fs.StringVar(&cfg.DatabaseURL, "database-url", "", "Postgres URL of an existing server; empty runs a managed cluster in <data>/pg")
+	fs.StringVar(&cfg.PostgresBinDir, "postgres-bin", "", "directory of initdb and postgres for the managed cluster; empty searches PATH, then /usr/lib/postgresql/*/bin")
+	fs.StringVar(&cfg.S3.Endpoint, "s3-endpoint", "", "S3-compatible endpoint host:port; empty stores objects in <data>/objects")
+	fs.StringVar(&cfg.S3.Bucket, "s3-bucket", "kiln", "S3 bucket, created if missing")
+	fs.StringVar(&cfg.S3.AccessKey, "s3-access-key", "", "S3 access key")
+	fs.StringVar(&cfg.S3.SecretKey, "s3-secret-key", "", "S3 secret key")
+	fs.StringVar(&cfg.S3.Region, "s3-region", "us-east-1", "S3 region")
+	fs.BoolVar(&cfg.S3.UseSSL, "s3-ssl", false, "use https for S3")
+	fs.BoolVar(&cfg.S3.PathStyle, "s3-path-style", true, "path-style S3 addressing (MinIO and most self-hosted stores)")
+	fs.IntVar(&cfg.NATSPort, "nats-port", 0, "NATS client port: 0 none (in-process only), -1 a free port")
+	fs.StringVar(&cfg.NATSClusterName, "nats-cluster-name", "", "NATS cluster name, to join nodes (scale-out)")
+	fs.IntVar(&cfg.NATSClusterPort, "nats-cluster-port", 0, "NATS cluster port for routes from other nodes; 0 none")
+	fs.StringVar(&o.routes, "nats-routes", "", "comma-separated routes to other nodes, nats-route://host:port")
+	fs.StringVar(&cfg.FunctionsDomain, "functions-domain", "fn.localhost", "domain functions are served under by host name")
+	o.bodyLimit = 30 << 20
+	fs.Var(&o.bodyLimit, "body-limit", "request body limit: bytes, or a size such as 30MiB or 50MB")
+	fs.StringVar(&o.logLevel, "log-level", "info", "log level: debug, info, warn or error")
+	return fs
+}
+
 func runServe(args []string) error {
 	var cfg node.Config
-	var routes, logLevel string
-	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
-	f := &envFlags{fs: fs}
-	f.String(&cfg.DataDir, "data", "./kiln_data", "data directory")
-	f.String(&cfg.Addr, "addr", "127.0.0.1:8080", "HTTP listen address")
-	f.String(&cfg.DatabaseURL, "database-url", "", "Postgres URL; empty runs a managed cluster in <data>/pg")
-	f.String(&cfg.PostgresBinDir, "postgres-bin", "", "directory of initdb/postgres for the managed cluster; empty searches PATH and /usr/lib/postgresql/*/bin")
-	f.String(&cfg.S3.Endpoint, "s3-endpoint", "", "S3-compatible endpoint host:port; empty stores objects in <data>/objects")
-	f.String(&cfg.S3.Bucket, "s3-bucket", "kiln", "S3 bucket (created if missing)")
-	f.String(&cfg.S3.AccessKey, "s3-access-key", "", "S3 access key")
-	f.String(&cfg.S3.SecretKey, "s3-secret-key", "", "S3 secret key")
-	f.String(&cfg.S3.Region, "s3-region", "us-east-1", "S3 region")
-	f.Bool(&cfg.S3.UseSSL, "s3-ssl", false, "use https for S3")
-	f.Bool(&cfg.S3.PathStyle, "s3-path-style", true, "path-style S3 addressing (MinIO and most self-hosted stores)")
-	f.Int(&cfg.NATSPort, "nats-port", 0, "NATS client port: 0 none (in-process only), -1 a free port")
-	f.String(&cfg.NATSClusterName, "nats-cluster-name", "", "NATS cluster name (scale-out)")
-	f.Int(&cfg.NATSClusterPort, "nats-cluster-port", 0, "NATS cluster port (scale-out); 0 none")
-	f.String(&routes, "nats-routes", "", "comma-separated NATS routes, nats-route://host:port")
-	f.String(&cfg.FunctionsDomain, "functions-domain", "fn.localhost", "domain functions are served under by host")
-	f.Int(&cfg.BodyLimit, "body-limit", 30<<20, "request body limit in bytes")
-	f.String(&logLevel, "log-level", "info", "log level: debug, info, warn, error")
-	if err := f.parse(args); err != nil {
-		if err == flag.ErrHelp {
+	var o serveOptions
+	fs := serveFlags(&cfg, &o)
+	if err := parseWithEnv(fs, args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
 			return nil
 		}
 		return err
@@ -48,12 +63,15 @@ func runServe(args []string) error {
 	if fs.NArg() > 0 {
 		return fmt.Errorf("serve takes no arguments, got %q", fs.Args())
 	}
-	if routes != "" {
-		cfg.NATSRoutes = strings.Split(routes, ",")
+	for _, r := range strings.Split(o.routes, ",") {
+		if r = strings.TrimSpace(r); r != "" {
+			cfg.NATSRoutes = append(cfg.NATSRoutes, r)
+		}
 	}
+	cfg.BodyLimit = int(o.bodyLimit)
 	var level slog.Level
-	if err := level.UnmarshalText([]byte(logLevel)); err != nil {
-		return fmt.Errorf("bad log level %q", logLevel)
+	if err := level.UnmarshalText([]byte(o.logLevel)); err != nil {
+		return fmt.Errorf("bad log level %q: want debug, info, warn or error", o.logLevel)
 	}
 	logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
 
@@ -73,13 +91,16 @@ func runServe(args []string) error {
 	go func() { waitErr <- n.Wait() }()
 	select {
 	case <-ctx.Done():
-		logger.Info("shutting down")
+		// A second Ctrl+C now kills the process the default way.
 		stop()
+		logger.Info("shutting down")
 		sctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 		defer cancel()
-		return n.Shutdown(sctx)
+		if err := n.Shutdown(sctx); err != nil {
+			return err
+		}
+		return <-waitErr
 	case err := <-waitErr:
-		_ = n.Shutdown(context.Background())
 		return err
 	}
 }
@@ -94,9 +115,10 @@ func printBanner(n *node.Node, took time.Duration) {
   Kiln is running (ready in %s)
     API        http://%s/v1
     Health     http://%s/v1/health
+    Metrics    http://%s/metrics
     Data dir   %s
     Admin key  %s (%s; send it as X-Appwrite-Key with X-Appwrite-Project: %s)
   Press Ctrl+C to stop.
 
-`, took.Round(time.Millisecond), n.Addr(), n.Addr(), n.DataDir(), keyPath, note, platform.DefaultProjectID)
+`, took.Round(time.Millisecond), n.Addr(), n.Addr(), n.Addr(), n.DataDir(), keyPath, note, platform.DefaultProjectID)
 }

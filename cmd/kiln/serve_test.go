@@ -110,14 +110,48 @@ func TestServeRecoversAfterKill9(t *testing.T) {
 	}
 }
 
-func TestUnknownCommand(t *testing.T) {
+func TestCLI(t *testing.T) {
 	bin := buildKiln(t)
-	out, err := exec.Command(bin, "frobnicate").CombinedOutput()
-	if err == nil || !strings.Contains(string(out), `unknown command "frobnicate"`) {
-		t.Fatalf("err=%v out=%s", err, out)
+	run := func(env []string, args ...string) (string, error) {
+		cmd := exec.Command(bin, args...)
+		cmd.Env = append(os.Environ(), env...)
+		out, err := cmd.CombinedOutput()
+		return string(out), err
 	}
-	out, err = exec.Command(bin, "serve", "--addr", "nonsense").CombinedOutput()
-	if err == nil || !strings.Contains(string(out), "bad listen address") {
-		t.Fatalf("err=%v out=%s", err, out)
+	out, err := run(nil, "frobnicate")
+	if err == nil || !strings.Contains(out, `unknown command "frobnicate"`) {
+		t.Fatalf("unknown command: err=%v out=%s", err, out)
+	}
+	out, err = run(nil, "help")
+	if err != nil {
+		t.Fatalf("help: %v\n%s", err, out)
+	}
+	for _, want := range []string{"serve", "version", "--data", "$KILN_DATA", "./kiln_data", "--addr", "127.0.0.1:8080",
+		"--database-url", "--s3-endpoint", "$KILN_S3_SECRET_KEY", "--s3-path-style", "--nats-port", "--nats-cluster-name",
+		"--nats-cluster-port", "--nats-routes", "--functions-domain", "fn.localhost", "--body-limit", "30MiB", "--log-level"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("help lacks %q", want)
+		}
+	}
+	out, err = run(nil, "version")
+	if err != nil || !strings.HasPrefix(out, "kiln ") {
+		t.Fatalf("version: err=%v out=%s", err, out)
+	}
+	// The environment sets a flag; the command line wins over it.
+	out, err = run([]string{"KILN_ADDR=from-env"}, "serve")
+	if err == nil || !strings.Contains(out, `bad listen address "from-env"`) {
+		t.Fatalf("env: err=%v out=%s", err, out)
+	}
+	out, err = run([]string{"KILN_ADDR=from-env"}, "serve", "--addr", "from-flag")
+	if err == nil || !strings.Contains(out, `bad listen address "from-flag"`) {
+		t.Fatalf("flag over env: err=%v out=%s", err, out)
+	}
+	out, err = run([]string{"KILN_BODY_LIMIT=lots"}, "serve")
+	if err == nil || !strings.Contains(out, "$KILN_BODY_LIMIT") || !strings.Contains(out, "not a size") {
+		t.Fatalf("bad env value: err=%v out=%s", err, out)
+	}
+	out, err = run(nil, "serve", "--log-level", "loud")
+	if err == nil || !strings.Contains(out, `bad log level "loud"`) {
+		t.Fatalf("bad log level: err=%v out=%s", err, out)
 	}
 }

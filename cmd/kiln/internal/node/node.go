@@ -2,7 +2,6 @@ package node
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -40,6 +39,9 @@ type Node struct {
 	done     chan struct{}
 	shutdown atomic.Bool
 	wg       sync.WaitGroup
+	// stopCtx bounds the drain of a Shutdown; stopErr is its outcome.
+	stopCtx context.Context
+	stopErr error
 
 	// AdminKey is the admin API key secret; AdminKeyCreated is true on first run.
 	AdminKey        string
@@ -206,8 +208,8 @@ func (n *Node) startGateway(ctx context.Context) error {
 		n.serveErr <- n.app.Serve(n.ln)
 	}()
 	n.stops = append(n.stops, func() {
-		if err := n.app.Shutdown(context.Background()); err != nil {
-			n.logger.Error("stopping gateway", "err", err)
+		if err := n.app.Shutdown(n.stopContext()); err != nil {
+			n.stopErr = fmt.Errorf("draining requests: %w", err)
 		}
 		_ = n.ln.Close()
 		n.wg.Wait()
@@ -245,40 +247,3 @@ func (n *Node) Addr() string {
 
 // DataDir is the absolute data directory.
 func (n *Node) DataDir() string { return n.cfg.DataDir }
-
-// Shutdown stops accepting requests, drains those in flight, then stops
-// NATS, the database pool and the managed Postgres. Idempotent.
-func (n *Node) Shutdown(ctx context.Context) error {
-	if !n.shutdown.CompareAndSwap(false, true) {
-		<-n.done
-		return nil
-	}
-	n.stopAll()
-	return nil
-}
-
-func (n *Node) stopAll() {
-	for i := len(n.stops) - 1; i >= 0; i-- {
-		n.stops[i]()
-	}
-	n.stops = nil
-	select {
-	case <-n.done:
-	default:
-		close(n.done)
-	}
-}
-
-// Wait blocks until the node has shut down, or the gateway failed.
-func (n *Node) Wait() error {
-	select {
-	case <-n.done:
-		return nil
-	case err := <-n.serveErr:
-		if err != nil && !errors.Is(err, net.ErrClosed) {
-			return fmt.Errorf("gateway stopped: %w", err)
-		}
-		<-n.done
-		return nil
-	}
-}

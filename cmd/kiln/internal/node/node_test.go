@@ -59,8 +59,12 @@ func getHealth(t *testing.T, addr string) (int, health) {
 func TestServeHealthyAndRestartKeepsKeyAndSchema(t *testing.T) {
 	testenv.CheckLeaks(t)
 	dir := t.TempDir()
+	began := time.Now()
 	n := startNode(t, Config{DataDir: dir})
 	code, h := getHealth(t, n.Addr())
+	t.Logf("first start (initdb, migrate, mint key): healthy after %s", time.Since(began).Round(time.Millisecond))
+	waited := make(chan error, 1)
+	go func() { waited <- n.Wait() }()
 	if code != 200 || h.Status != "ok" {
 		t.Fatalf("health %d %+v", code, h)
 	}
@@ -87,12 +91,23 @@ func TestServeHealthyAndRestartKeepsKeyAndSchema(t *testing.T) {
 	if err := n.Shutdown(context.Background()); err != nil {
 		t.Fatalf("second shutdown: %v", err)
 	}
+	if err := <-waited; err != nil {
+		t.Fatalf("Wait after Shutdown = %v", err)
+	}
 	if _, err := net.DialTimeout("tcp", n.Addr(), time.Second); err == nil {
 		t.Fatal("still accepting after shutdown")
 	}
+	if _, err := os.Stat(filepath.Join(dir, "pg", "postmaster.pid")); err == nil {
+		t.Fatal("managed postgres still running after Shutdown")
+	}
 
+	began = time.Now()
 	n2 := startNode(t, Config{DataDir: dir})
 	defer n2.Shutdown(context.Background())
+	if code, _ := getHealth(t, n2.Addr()); code != 200 {
+		t.Fatalf("health after restart: %d", code)
+	}
+	t.Logf("second start: healthy after %s", time.Since(began).Round(time.Millisecond))
 	if n2.AdminKeyCreated || n2.AdminKey != key {
 		t.Fatal("restart minted a new admin key")
 	}
