@@ -11,6 +11,7 @@ import (
 	"sync"
 	"sync/atomic"
 
+	"github.com/kilnhq/kiln/builder"
 	"github.com/kilnhq/kiln/gateway"
 	"github.com/kilnhq/kiln/platform"
 	"github.com/kilnhq/kiln/store/bus"
@@ -184,11 +185,26 @@ func (n *Node) startPlatform(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	p, err := platform.New(platform.Config{DB: n.db, SecretKey: key, Logger: n.logger})
+	bld, err := builder.New(builder.Config{CacheDir: filepath.Join(n.cfg.DataDir, "cache", "builder"), Logger: n.logger})
+	if err != nil {
+		return err
+	}
+	p, err := platform.New(platform.Config{DB: n.db, SecretKey: key, Objects: n.objects, NATS: n.bus.Conn(),
+		JetStream: n.bus.JetStream(), Builder: bld, Logger: n.logger})
 	if err != nil {
 		return err
 	}
 	n.platform = p
+	// Every node builds and records: JetStream hands each job to one of them.
+	if err := p.StartBuildWorker(ctx); err != nil {
+		return err
+	}
+	n.stops = append(n.stops, p.StopBuildWorker)
+	rec, err := p.StartRecorder(ctx)
+	if err != nil {
+		return err
+	}
+	n.stops = append(n.stops, rec.Stop)
 	return nil
 }
 
