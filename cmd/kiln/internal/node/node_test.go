@@ -169,8 +169,10 @@ func TestStartFailures(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			testenv.CheckLeaks(t)
+			// The shared test cluster behind testenv.Postgres lives for the
+			// whole test binary: start it before recording goroutines.
 			cfg := tc.cfg(t)
+			testenv.CheckLeaks(t)
 			cfg.Addr = cmpOr(cfg.Addr, "127.0.0.1:0")
 			n, err := New(cfg, nil)
 			if err == nil {
@@ -183,6 +185,7 @@ func TestStartFailures(t *testing.T) {
 			if !strings.Contains(err.Error(), tc.want) {
 				t.Fatalf("err = %v, want it to mention %q", err, tc.want)
 			}
+			t.Logf("error: %v", err)
 			// No half-made state: no admin key was written.
 			if _, statErr := os.Stat(filepath.Join(cfg.DataDir, platform.AdminKeyFile)); statErr == nil {
 				t.Fatal("a failed start left an admin.key")
@@ -227,6 +230,43 @@ func TestCorruptAdminKey(t *testing.T) {
 	defer n2.Shutdown(context.Background())
 	if !n2.AdminKeyCreated || n2.AdminKey == n.AdminKey {
 		t.Fatal("no new key after deleting admin.key")
+	}
+}
+
+// A crash between storing the admin key and renaming its file into place
+// is finished by the next start; a pending file whose key never reached the
+// database is replaced by a fresh key.
+func TestAdminKeyCrashWindow(t *testing.T) {
+	dir := t.TempDir()
+	dsn := testenv.Postgres(t)
+	keyFile := filepath.Join(dir, platform.AdminKeyFile)
+	n := startNode(t, Config{DataDir: dir, DatabaseURL: dsn})
+	n.Shutdown(context.Background())
+
+	if err := os.Rename(keyFile, keyFile+".new"); err != nil {
+		t.Fatal(err)
+	}
+	n2 := startNode(t, Config{DataDir: dir, DatabaseURL: dsn})
+	n2.Shutdown(context.Background())
+	if n2.AdminKey != n.AdminKey {
+		t.Fatal("the stored key was not recovered from the pending file")
+	}
+	if b, err := os.ReadFile(keyFile); err != nil || strings.TrimSpace(string(b)) != n.AdminKey {
+		t.Fatalf("admin.key after recovery: %q, %v", b, err)
+	}
+	if _, err := os.Stat(keyFile + ".new"); err == nil {
+		t.Fatal("pending file left behind")
+	}
+
+	stray := platform.NewSecret()
+	os.Remove(keyFile)
+	if err := os.WriteFile(keyFile+".new", []byte(stray+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	n3 := startNode(t, Config{DataDir: dir, DatabaseURL: dsn})
+	defer n3.Shutdown(context.Background())
+	if !n3.AdminKeyCreated || n3.AdminKey == stray || n3.AdminKey == n.AdminKey {
+		t.Fatal("a pending key that was never stored was used")
 	}
 }
 
