@@ -27,6 +27,11 @@ func commands() []command {
 	return []command{
 		{"serve", "run a Kiln node (Postgres, NATS, storage and the API) on one data dir", runServe,
 			func() *flag.FlagSet { return serveFlags(&node.Config{}, &serveOptions{}) }},
+		{"deploy", "pack a folder, upload it, build it and activate it: kiln deploy DIR", runDeploy,
+			func() *flag.FlagSet { return deployFlags(&deployOptions{}) }},
+		{"functions", "list, get or delete functions: kiln functions list|get|delete", runFunctions, nil},
+		{"deployments", "list a function's deployments or activate one (rollback): kiln deployments list|activate", runDeployments, nil},
+		{"vars", "set, list or remove a function's variables: kiln vars set|list|rm", runVars, nil},
 		{"version", "print the version", runVersion, nil},
 		{"help", "show the commands, or one command's flags: kiln help serve", runHelp, nil},
 	}
