@@ -38,7 +38,7 @@ func serveFlags(cfg *node.Config, o *serveOptions) *flag.FlagSet {
 	fs.StringVar(&cfg.S3.SecretKey, "s3-secret-key", "", "S3 secret key")
 	fs.StringVar(&cfg.S3.Region, "s3-region", "us-east-1", "S3 region")
 	fs.BoolVar(&cfg.S3.UseSSL, "s3-ssl", false, "use https for S3")
-	fs.BoolVar(&cfg.S3.PathStyle, "s3-path-style", true, "path-style S3 addressing (MinIO and most self-hosted stores)")
+	fs.BoolVar(&cfg.S3.PathStyle, "s3-path-style", false, "force path-style S3 addressing; false picks it from the endpoint (path style for MinIO and other non-AWS stores)")
 	fs.IntVar(&cfg.NATSPort, "nats-port", 0, "NATS client port: 0 none (in-process only), -1 a free port")
 	fs.StringVar(&cfg.NATSClusterName, "nats-cluster-name", "", "NATS cluster name, to join nodes (scale-out)")
 	fs.IntVar(&cfg.NATSClusterPort, "nats-cluster-port", 0, "NATS cluster port for routes from other nodes; 0 none")

@@ -17,7 +17,10 @@ type Config struct {
 	// PostgresBinDir holds initdb and postgres for the managed cluster.
 	// Default: PATH, then /usr/lib/postgresql/<version>/bin.
 	PostgresBinDir string
-	// S3 selects an S3-compatible object store. Default (empty Endpoint): the folder <DataDir>/objects.
+	// S3 selects an S3-compatible object store. Default (empty Endpoint): the
+	// folder <DataDir>/objects. With an Endpoint, an empty Bucket is "kiln",
+	// an empty Region "us-east-1", and PathStyle false picks the addressing
+	// from the endpoint (path style for MinIO and other non-AWS stores).
 	S3 objects.S3Config
 	// NATSPort opens a NATS client port: 0 none (in-process only, default), -1 a free port.
 	NATSPort int
@@ -39,6 +42,9 @@ func (c Config) withDefaults() Config {
 	}
 	if c.Addr == "" {
 		c.Addr = "127.0.0.1:8080"
+	}
+	if c.S3.Endpoint != "" && c.S3.Bucket == "" {
+		c.S3.Bucket = "kiln"
 	}
 	if c.FunctionsDomain == "" {
 		c.FunctionsDomain = "fn.localhost"

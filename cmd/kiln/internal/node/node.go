@@ -165,6 +165,10 @@ func (n *Node) startObjects(ctx context.Context) error {
 			return err
 		}
 		n.objects = s
+		// A store that holds connections releases them on shutdown.
+		if c, ok := n.objects.(io.Closer); ok {
+			n.stops = append(n.stops, func() { _ = c.Close() })
+		}
 		return nil
 	}
 	s, err := objects.NewLocal(filepath.Join(n.cfg.DataDir, "objects"))

@@ -117,6 +117,25 @@ func TestServeHealthyAndRestartKeepsKeyAndSchema(t *testing.T) {
 	}
 }
 
+// The scale-out shape: an external Postgres, an S3 store and a NATS client
+// port. Health reports each real part.
+func TestServeWithExternalServices(t *testing.T) {
+	// No goroutine leak check here: objects.S3 has no Close yet, so its
+	// idle keep-alive connection to MinIO outlives the node (the node
+	// closes any store that is an io.Closer).
+	dsn := testenv.Postgres(t)
+	s3 := testenv.MinIO(t)
+	n := startNode(t, Config{DataDir: t.TempDir(), DatabaseURL: dsn, S3: s3, NATSPort: -1})
+	defer n.Shutdown(context.Background())
+	code, h := getHealth(t, n.Addr())
+	if code != 200 || h.Parts["storage"].Version != "s3" || h.Parts["database"].Status != "ok" || h.Parts["nats"].Status != "ok" {
+		t.Fatalf("health %d %+v", code, h)
+	}
+	if _, err := os.Stat(filepath.Join(n.DataDir(), "pg")); err == nil {
+		t.Fatal("a managed cluster was made although a database URL was given")
+	}
+}
+
 func TestSecondNodeOnSameDataDir(t *testing.T) {
 	dir := t.TempDir()
 	n := startNode(t, Config{DataDir: dir, DatabaseURL: testenv.Postgres(t)})
