@@ -234,4 +234,3 @@ func (p *Platform) build(ctx context.Context, d db.Deployment) {
 	}
 	_ = p.cfg.NATS.Publish(subject+".done", []byte(db.DeploymentReady))
 }
-
