@@ -103,3 +103,38 @@ func TestExecutionRecordsAndQueries(t *testing.T) {
 		t.Fatalf("deleted: %d %v", code, body)
 	}
 }
+
+func TestExecutionRetention(t *testing.T) {
+	e, p := newDeployEnv(t, 0)
+	ctx := context.Background()
+	e.call(t, e.admin, "POST", "/v1/functions", map[string]any{"functionId": "fn", "name": "fn", "runtime": "wasi"})
+	rec, err := p.StartRecorder(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rec.Stop()
+	now := time.Now().UTC()
+	for id, age := range map[string]time.Duration{"old": 48 * time.Hour, "new": time.Minute} {
+		if err := p.RecordExecution(ctx, db.Execution{ProjectID: "p1", ID: id, FunctionID: "fn", Trigger: "http", Status: "completed", CreatedAt: now.Add(-age)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	waitTotal := func(want float64) {
+		t.Helper()
+		deadline := time.Now().Add(10 * time.Second)
+		for time.Now().Before(deadline) {
+			if _, list := e.call(t, e.admin, "GET", "/v1/functions/fn/executions", nil); list["total"] == want {
+				return
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+		t.Fatalf("total never became %v", want)
+	}
+	waitTotal(2)
+	stop := p.StartRetention(24*time.Hour, time.Hour)
+	defer stop()
+	waitTotal(1)
+	if code, _ := e.call(t, e.admin, "GET", "/v1/functions/fn/executions/new", nil); code != 200 {
+		t.Fatal("retention deleted a recent execution")
+	}
+}
