@@ -2,6 +2,7 @@ package node
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -10,6 +11,7 @@ import (
 	"path/filepath"
 	"sync"
 	"sync/atomic"
+	"syscall"
 
 	"github.com/kilnhq/kiln/builder"
 	"github.com/kilnhq/kiln/gateway"
@@ -74,8 +76,8 @@ func (n *Node) Start(ctx context.Context) (err error) {
 		run  func(context.Context) error
 	}{
 		{"preparing data dir", n.startDataDir},
-		{"listening", n.startListener},
-		{"starting postgres", n.startDatabase},
+		{"opening HTTP port", n.startListener},
+		{"opening database", n.startDatabase},
 		{"starting nats", n.startBus},
 		{"opening object storage", n.startObjects},
 		{"bootstrapping default project", n.startPlatform},
@@ -241,8 +243,11 @@ func (n *Node) startGateway(ctx context.Context) error {
 // already in use fails the start before any state is made.
 func (n *Node) startListener(context.Context) error {
 	ln, err := net.Listen("tcp", n.cfg.Addr)
+	if errors.Is(err, syscall.EADDRINUSE) {
+		return fmt.Errorf("%w (another process listens there: stop it or choose another address with --addr / KILN_ADDR)", err)
+	}
 	if err != nil {
-		return fmt.Errorf("listening on %s: %w", n.cfg.Addr, err)
+		return err
 	}
 	n.ln = ln
 	n.stops = append(n.stops, func() { _ = ln.Close() })

@@ -4,16 +4,20 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net"
 	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
 	"github.com/kilnhq/kiln/internal/testenv"
 	"github.com/kilnhq/kiln/platform"
+	"github.com/kilnhq/kiln/store/objects"
+	"github.com/kilnhq/kiln/store/pgcluster"
 )
 
 func TestMain(m *testing.M) { testenv.Main(m) }
@@ -168,23 +172,29 @@ func TestStartFailures(t *testing.T) {
 		name string
 		cfg  func(t *testing.T) Config
 		want string
+		is   error // the sentinel callers branch on, when there is one
 	}{
 		{"listen port taken", func(t *testing.T) Config {
 			return Config{DataDir: t.TempDir(), Addr: taken.Addr().String(), DatabaseURL: testenv.Postgres(t)}
-		}, "address already in use"},
+		}, "address already in use", syscall.EADDRINUSE},
 		{"bad database URL", func(t *testing.T) Config {
 			return Config{DataDir: t.TempDir(), DatabaseURL: "postgres://kiln@127.0.0.1:1/kiln?connect_timeout=2"}
-		}, "connecting to database"},
+		}, "connecting to database", nil},
 		{"malformed database URL", func(t *testing.T) Config {
 			return Config{DataDir: t.TempDir(), DatabaseURL: "postgres://[::1"}
-		}, "parsing database URL"},
+		}, "parsing database URL", nil},
 		{"data dir not writable", func(t *testing.T) Config {
 			// Root can write anywhere, so make the path unusable instead: under a regular file.
 			return Config{DataDir: filepath.Join(file, "data"), DatabaseURL: testenv.Postgres(t)}
-		}, "data dir"},
+		}, "data dir", nil},
+		{"object storage unreachable", func(t *testing.T) Config {
+			// Fails late: the managed Postgres and NATS are already running
+			// and must be stopped again.
+			return Config{DataDir: t.TempDir(), S3: objects.S3Config{Endpoint: fmt.Sprintf("127.0.0.1:%d", testenv.FreePort(t))}}
+		}, "opening object storage", nil},
 		{"missing postgres binaries", func(t *testing.T) Config {
 			return Config{DataDir: t.TempDir(), PostgresBinDir: t.TempDir()}
-		}, "apt-get install postgresql"},
+		}, "apt-get install postgresql", pgcluster.ErrBinariesNotFound},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -204,10 +214,16 @@ func TestStartFailures(t *testing.T) {
 			if !strings.Contains(err.Error(), tc.want) {
 				t.Fatalf("err = %v, want it to mention %q", err, tc.want)
 			}
+			if tc.is != nil && !errors.Is(err, tc.is) {
+				t.Fatalf("err = %v, want errors.Is %v", err, tc.is)
+			}
 			t.Logf("error: %v", err)
-			// No half-made state: no admin key was written.
+			// No half-made state: no admin key was written, no server left running.
 			if _, statErr := os.Stat(filepath.Join(cfg.DataDir, platform.AdminKeyFile)); statErr == nil {
 				t.Fatal("a failed start left an admin.key")
+			}
+			if _, statErr := os.Stat(filepath.Join(cfg.DataDir, "pg", "postmaster.pid")); statErr == nil {
+				t.Fatal("a failed start left the managed postgres running")
 			}
 			// The data dir lock was released: a good start on the same dir works.
 			if !strings.HasPrefix(cfg.DataDir, file) {
