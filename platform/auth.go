@@ -12,6 +12,7 @@ import (
 type Principal struct {
 	ProjectID string
 	KeyID     string // "" for guests
+	UserID    string // the end user of a session; "" for keys and guests
 	Scopes    map[string]bool
 }
 

@@ -15,6 +15,10 @@ import (
 
 // Execution record pipeline settings.
 const (
+	// Records and async jobs share the executions stream under their own
+	// subjects, so each has its own work-queue consumer.
+	recordSubjects   = "executions.records"
+	asyncSubjects    = "executions.async"
 	recorderConsumer = "recorder"
 	recordBatch      = 256
 	recordWait       = 100 * time.Millisecond
@@ -47,7 +51,7 @@ func (p *Platform) RecordExecution(ctx context.Context, e db.Execution) error {
 	if err != nil {
 		return fmt.Errorf("encoding execution %s: %w", e.ID, err)
 	}
-	subject := fmt.Sprintf("executions.%s.%s", e.ProjectID, e.FunctionID)
+	subject := fmt.Sprintf("%s.%s.%s", recordSubjects, e.ProjectID, e.FunctionID)
 	if _, err := p.cfg.JetStream.Publish(ctx, subject, b, jetstream.WithMsgID(e.ID+":"+e.Status)); err != nil {
 		return fmt.Errorf("queueing execution %s: %w", e.ID, err)
 	}
@@ -64,6 +68,7 @@ type Recorder struct {
 func (p *Platform) StartRecorder(ctx context.Context) (*Recorder, error) {
 	cons, err := p.cfg.JetStream.CreateOrUpdateConsumer(ctx, bus.ExecutionsStream, jetstream.ConsumerConfig{
 		Durable:       recorderConsumer,
+		FilterSubject: recordSubjects + ".>",
 		AckPolicy:     jetstream.AckExplicitPolicy,
 		AckWait:       30 * time.Second,
 		MaxAckPending: 4 * recordBatch,

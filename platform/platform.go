@@ -25,6 +25,8 @@ type Config struct {
 	JetStream jetstream.JetStream
 	// Builder builds deployments; nil means this node runs no build worker.
 	Builder *builder.Builder
+	// Runner runs functions; nil means this node serves no executions.
+	Runner Runner
 	// MaxSourceBytes caps an uploaded deployment archive. Default 100 MiB.
 	MaxSourceBytes int64
 	// Logger receives operational records. Default: discard.
