@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"io"
 	"net/http"
 	"os"
 	"os/exec"
@@ -65,6 +66,28 @@ func waitHealthy(t *testing.T, port int, timeout time.Duration) time.Duration {
 	return 0
 }
 
+// apiCall sends an API request as the admin key and returns the status.
+func apiCall(t *testing.T, port int, key, method, path, body string) int {
+	t.Helper()
+	req, err := http.NewRequest(method, fmt.Sprintf("http://127.0.0.1:%d%s", port, path), strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("X-Appwrite-Project", "default")
+	req.Header.Set("X-Appwrite-Key", strings.TrimSpace(key))
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode >= 300 {
+		t.Logf("%s %s: %d %s", method, path, resp.StatusCode, b)
+	}
+	return resp.StatusCode
+}
+
 // After kill -9 of kiln (its managed Postgres left behind), the next start
 // recovers with no manual cleanup, and SIGTERM then stops everything.
 func TestServeRecoversAfterKill9(t *testing.T) {
@@ -82,6 +105,10 @@ func TestServeRecoversAfterKill9(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// Something committed before the crash must be there after it.
+	if code := apiCall(t, port, string(key), "POST", "/v1/functions", `{"functionId":"survivor","name":"Survivor","runtime":"wasi"}`); code != 201 {
+		t.Fatalf("creating a function: status %d", code)
+	}
 	if err := first.Process.Signal(syscall.SIGKILL); err != nil {
 		t.Fatal(err)
 	}
@@ -91,6 +118,9 @@ func TestServeRecoversAfterKill9(t *testing.T) {
 	t.Logf("start after kill -9: healthy after %s", waitHealthy(t, port, 60*time.Second))
 	if again, _ := os.ReadFile(filepath.Join(data, "admin.key")); string(again) != string(key) {
 		t.Fatal("admin key changed across the crash")
+	}
+	if code := apiCall(t, port, string(key), "GET", "/v1/functions/survivor", ""); code != 200 {
+		t.Fatalf("function created before the crash: status %d", code)
 	}
 	if err := second.Process.Signal(syscall.SIGTERM); err != nil {
 		t.Fatal(err)
