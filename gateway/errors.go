@@ -37,7 +37,6 @@ const (
 	TypeGeneralServerError     = "general_server_error"
 	TypeGeneralServiceDisabled = "general_service_disabled"
 	TypePayloadTooLarge        = "storage_file_too_large"
-	TypeHealthUnavailable      = "general_server_error"
 )
 
 // ErrorMapper turns a domain error into an APIError, or returns nil when it
