@@ -75,6 +75,14 @@ func mapPlatformError(err error) *APIError {
 		return NewError(fiber.StatusUnauthorized, TypeGeneralUnauthorized, "The API key is invalid for this project.")
 	case errors.Is(err, platform.ErrKeyExpired):
 		return NewError(fiber.StatusUnauthorized, "project_key_expired", "The API key has expired.")
+	case errors.Is(err, platform.ErrFunctionDisabled):
+		return NewError(fiber.StatusForbidden, "function_disabled", "The function is disabled: enable it to execute it.")
+	case errors.Is(err, platform.ErrNoDeployment):
+		return NewError(fiber.StatusNotFound, "deployment_not_found", "The function has no active deployment: deploy and activate one first.")
+	case errors.Is(err, platform.ErrNotAllowed):
+		return NewError(fiber.StatusUnauthorized, "user_unauthorized", "The caller is not allowed to execute this function.")
+	case errors.Is(err, platform.ErrNoRunner):
+		return NewError(fiber.StatusServiceUnavailable, TypeGeneralServiceDisabled, "This node does not run functions.")
 	case errors.Is(err, platform.ErrTooLarge):
 		return NewError(fiber.StatusRequestEntityTooLarge, TypePayloadTooLarge, "%v", err)
 	case errors.As(err, &nf):

@@ -55,6 +55,7 @@ func (a *App) mountExecutions(r fiber.Router, p *platform.Platform) {
 	h := &executionsAPI{p: p}
 	read, write := requireScope("execution.read"), requireScope("execution.write")
 	r.Get("/:functionId/executions", read, h.list)
+	r.Post("/:functionId/executions", write, h.create)
 	r.Get("/:functionId/executions/:executionId", read, h.get)
 	r.Delete("/:functionId/executions/:executionId", write, h.delete)
 }
