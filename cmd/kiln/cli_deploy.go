@@ -178,5 +178,5 @@ func reorderFlags(args []string) []string {
 
 func isBoolFlag(a string) bool {
 	name := strings.TrimLeft(a, "-")
-	return name == "json" || name == "activate" || name == "secret" || name == "f" || name == "follow"
+	return name == "json" || name == "activate" || name == "secret" || name == "f" || name == "async"
 }

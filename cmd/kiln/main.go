@@ -29,6 +29,8 @@ func commands() []command {
 			func() *flag.FlagSet { return serveFlags(&node.Config{}, &serveOptions{}) }},
 		{"deploy", "pack a folder, upload it, build it and activate it: kiln deploy DIR", runDeploy,
 			func() *flag.FlagSet { return deployFlags(&deployOptions{}) }},
+		{"invoke", "call a function and print its answer: kiln invoke FUNCTION [--data] [--method] [--path]", runInvoke, nil},
+		{"logs", "show a function's executions with logs and fuel; -f follows: kiln logs FUNCTION [-f]", runLogs, nil},
 		{"functions", "list, get or delete functions: kiln functions list|get|delete", runFunctions, nil},
 		{"deployments", "list a function's deployments or activate one (rollback): kiln deployments list|activate", runDeployments, nil},
 		{"vars", "set, list or remove a function's variables: kiln vars set|list|rm", runVars, nil},

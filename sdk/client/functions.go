@@ -68,3 +68,25 @@ func (c *Client) ListExecutions(ctx context.Context, functionID string, queries 
 	err := c.call(ctx, "GET", "/functions/"+url.PathEscape(functionID)+"/executions", Queries(queries...), nil, &out)
 	return out.Executions, out.Total, err
 }
+
+// ExecutionParams describe a call made through the executions API.
+type ExecutionParams struct {
+	Body        string            `json:"body,omitempty"`
+	Async       bool              `json:"async,omitempty"`
+	Path        string            `json:"path,omitempty"`
+	Method      string            `json:"method,omitempty"`
+	Headers     map[string]string `json:"headers,omitempty"`
+	ScheduledAt string            `json:"scheduledAt,omitempty"`
+}
+
+// CreateExecution runs a function (or queues it when Async).
+func (c *Client) CreateExecution(ctx context.Context, functionID string, p ExecutionParams) (Execution, error) {
+	var e Execution
+	return e, c.call(ctx, "POST", "/functions/"+url.PathEscape(functionID)+"/executions", nil, p, &e)
+}
+
+// GetExecution returns one execution.
+func (c *Client) GetExecution(ctx context.Context, functionID, id string) (Execution, error) {
+	var e Execution
+	return e, c.call(ctx, "GET", "/functions/"+url.PathEscape(functionID)+"/executions/"+url.PathEscape(id), nil, nil, &e)
+}
