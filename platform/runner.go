@@ -1,0 +1,160 @@
+package platform
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/kilnhq/kiln/runtime"
+	"github.com/kilnhq/kiln/runtime/hostfn"
+	"golang.org/x/sync/singleflight"
+)
+
+// EngineRunner runs deployments on the node's runtime engine. It keeps one
+// runtime deployment (with its instance pool) per Kiln deployment, made on
+// first use and closed after IdleTimeout without calls.
+type EngineRunner struct {
+	Engine *runtime.Engine
+	// Egress is the guests' outbound HTTP; nil gives them none.
+	Egress hostfn.Egress
+	// IdleTimeout closes deployments not called for this long. Default 10 min.
+	IdleTimeout time.Duration
+
+	mu    sync.Mutex
+	deps  map[string]*runnerEntry
+	group singleflight.Group
+}
+
+type runnerEntry struct {
+	dep      *runtime.Deployment
+	fp       string // what the deployment was made from; a change makes a new one
+	lastUsed time.Time
+}
+
+// fingerprint identifies everything a runtime deployment is made from:
+// the artifact, the variables and the limits. Changing a variable or a
+// limit therefore takes effect on the next call.
+func fingerprint(t RunTarget) string {
+	keys := make([]string, 0, len(t.Env))
+	for k := range t.Env {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	h := sha256.New()
+	for _, k := range keys {
+		fmt.Fprintf(h, "%s=%s\x00", k, t.Env[k])
+	}
+	fmt.Fprintf(h, "%s|%d|%d|%s", t.SHA256, t.Fuel, t.MemoryPages, t.Timeout)
+	return hex.EncodeToString(h.Sum(nil))
+}
+
+// Run implements Runner.
+func (r *EngineRunner) Run(ctx context.Context, t RunTarget, req RunRequest) (RunResult, error) {
+	dep, err := r.deployment(ctx, t)
+	if err != nil {
+		return RunResult{}, err
+	}
+	res, err := dep.Invoke(ctx, &runtime.Request{Method: req.Method, URL: req.URL, Host: req.Host, Header: req.Header,
+		Body: bytes.NewReader(req.Body), RemoteAddr: req.RemoteAddr})
+	if res == nil {
+		return RunResult{}, err
+	}
+	out := RunResult{Status: res.Status, Header: res.Header, Body: res.Body, Fuel: res.Fuel, Wall: res.Wall,
+		PeakMemory: res.PeakMemory, Egress: res.EgressSent + res.EgressReceived, ErrorKind: res.ErrorKind}
+	var logs strings.Builder
+	for _, l := range res.Logs {
+		fmt.Fprintf(&logs, "%s\n", l.Message)
+	}
+	out.Logs = logs.String()
+	if err != nil {
+		out.Errors = err.Error()
+		if out.ErrorKind == "" {
+			out.ErrorKind = runtime.ErrorKind(err)
+		}
+	}
+	return out, nil
+}
+
+func (r *EngineRunner) deployment(ctx context.Context, t RunTarget) (*runtime.Deployment, error) {
+	r.mu.Lock()
+	if r.deps == nil {
+		r.deps = map[string]*runnerEntry{}
+	}
+	fp := fingerprint(t)
+	if e, ok := r.deps[t.Key]; ok && e.fp == fp {
+		e.lastUsed = time.Now()
+		r.mu.Unlock()
+		return e.dep, nil
+	}
+	r.mu.Unlock()
+	v, err, _ := r.group.Do(t.Key+"|"+fp, func() (any, error) {
+		wasm, err := t.Load(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("loading artifact: %w", err)
+		}
+		m, err := r.Engine.CompileInstrumented(ctx, wasm)
+		if err != nil {
+			return nil, err
+		}
+		dep, err := r.Engine.Deploy(t.Key, m, runtime.DeploymentConfig{Env: t.Env, Egress: r.Egress,
+			Limits: runtime.Limits{Fuel: t.Fuel, MemoryPages: t.MemoryPages, Timeout: t.Timeout}})
+		if err != nil {
+			return nil, err
+		}
+		r.mu.Lock()
+		if old, ok := r.deps[t.Key]; ok {
+			go old.dep.Close()
+		}
+		r.deps[t.Key] = &runnerEntry{dep: dep, fp: fp, lastUsed: time.Now()}
+		r.evictLocked()
+		r.mu.Unlock()
+		return dep, nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return v.(*runtime.Deployment), nil
+}
+
+// evictLocked closes deployments idle longer than IdleTimeout.
+func (r *EngineRunner) evictLocked() {
+	idle := r.IdleTimeout
+	if idle == 0 {
+		idle = 10 * time.Minute
+	}
+	for k, e := range r.deps {
+		if time.Since(e.lastUsed) > idle {
+			delete(r.deps, k)
+			go e.dep.Close()
+		}
+	}
+}
+
+// Forget closes the runtime deployment of a Kiln deployment, e.g. when its
+// variables change so the next call starts instances with the new ones.
+func (r *EngineRunner) Forget(key string) {
+	r.mu.Lock()
+	e, ok := r.deps[key]
+	delete(r.deps, key)
+	r.mu.Unlock()
+	if ok {
+		e.dep.Close()
+	}
+}
+
+// Close closes every deployment.
+func (r *EngineRunner) Close() {
+	r.mu.Lock()
+	deps := r.deps
+	r.deps = nil
+	r.mu.Unlock()
+	for _, e := range deps {
+		e.dep.Close()
+	}
+}
