@@ -26,6 +26,12 @@ import (
 // newDeployEnv is newAPIEnv plus NATS, object storage and a build worker.
 func newDeployEnv(t *testing.T, maxSource int64) (apiEnv, *platform.Platform) {
 	t.Helper()
+	return newPlatformEnv(t, maxSource, nil)
+}
+
+// newPlatformEnv is newDeployEnv with a runner for executions.
+func newPlatformEnv(t *testing.T, maxSource int64, runner platform.Runner) (apiEnv, *platform.Platform) {
+	t.Helper()
 	ctx := context.Background()
 	d, err := db.Open(ctx, testenv.Postgres(t), nil)
 	if err != nil {
@@ -52,7 +58,7 @@ func newDeployEnv(t *testing.T, maxSource int64) (apiEnv, *platform.Platform) {
 		t.Fatal(err)
 	}
 	p, err := platform.New(platform.Config{DB: d, SecretKey: make([]byte, 32), Objects: store, NATS: b.Conn(),
-		JetStream: b.JetStream(), Builder: bld, MaxSourceBytes: maxSource})
+		JetStream: b.JetStream(), Builder: bld, MaxSourceBytes: maxSource, Runner: runner})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -61,6 +67,7 @@ func newDeployEnv(t *testing.T, maxSource int64) (apiEnv, *platform.Platform) {
 	}
 	t.Cleanup(p.StopBuildWorker)
 	a := New(Config{})
+	a.MountTriggers(p, "fn.localhost")
 	a.MountFunctions(p)
 	return apiEnv{base: serve(t, a), admin: secret}, p
 }

@@ -40,6 +40,7 @@ func (p *Platform) ExecuteAsync(ctx context.Context, inv Invocation, scheduledAt
 		return db.Execution{}, invalid("Invalid `scheduledAt` param: it is in the past")
 	}
 	inv.ExecutionID = NewID()
+	inv.RecordNow = true
 	ex := db.Execution{ProjectID: inv.ProjectID, ID: inv.ExecutionID, FunctionID: f.ID, DeploymentID: f.DeploymentID,
 		Trigger: inv.Trigger, Status: db.ExecutionWaiting, RequestMethod: inv.Request.Method, RequestPath: inv.Request.URL,
 		RequestHeaders: headerList(inv.Request.Header, true), CreatedAt: time.Now().UTC(), ScheduledAt: scheduledAt}

@@ -160,8 +160,9 @@ func (p *Platform) Invoke(ctx context.Context, inv Invocation) (db.Execution, Ru
 			ex.ResponseStatusCode = 500
 		}
 	}
-	if inv.Trigger != "http" || ex.Status == db.ExecutionFailed {
-		// Appwrite keeps the body of executions made through the API.
+	if inv.RecordNow || inv.Trigger != "http" || ex.Status == db.ExecutionFailed {
+		// Appwrite keeps the body of executions made through the API;
+		// HTTP trigger responses went to their caller.
 		ex.ResponseBody = truncate(string(res.Body), 1<<20)
 	}
 	if inv.RecordNow {
