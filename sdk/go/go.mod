@@ -1,0 +1,3 @@
+module github.com/kilnhq/kiln/sdk/go
+
+go 1.24
