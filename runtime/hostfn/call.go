@@ -62,11 +62,14 @@ type Call struct {
 	Pending []byte
 }
 
-// NewCall returns a Call charging fuel to the guest's fuel global (nil for
-// an unmetered guest) and logging into logs.
-func NewCall(fuel api.MutableGlobal, logs *Logs) *Call {
-	return &Call{fuel: fuel, Logs: logs, ctx: context.Background()}
+// NewCall returns a Call logging into logs.
+func NewCall(logs *Logs) *Call {
+	return &Call{Logs: logs, ctx: context.Background()}
 }
+
+// SetFuel sets the guest's fuel global that Charge takes from; nil for an
+// unmetered guest.
+func (c *Call) SetFuel(g api.MutableGlobal) { c.fuel = g }
 
 // Reset prepares c for a new invocation bounded by ctx and deadline (zero:
 // none).

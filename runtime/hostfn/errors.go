@@ -13,3 +13,13 @@ var (
 	// ErrOutputLimit: the guest wrote more output than its limit allows.
 	ErrOutputLimit = errors.New("output limit reached in host call")
 )
+
+// Outcomes of an Egress request a guest is told about.
+var (
+	// ErrEgressDenied: the deployment's egress policy refused the
+	// destination.
+	ErrEgressDenied = errors.New("denied by egress policy")
+	// ErrEgressTooLarge: the request or response exceeded the policy's
+	// size limits.
+	ErrEgressTooLarge = errors.New("over the egress size limit")
+)

@@ -11,6 +11,7 @@ const (
 	StreamLog    = "log"    // the kiln.log host call (the Go SDK's Logger)
 	StreamStdout = "stdout" // the guest's standard output, where it is not the response
 	StreamStderr = "stderr" // the guest's standard error
+	StreamKiln   = "kiln"   // lines the platform adds about the guest's host calls
 )
 
 // LogLine is one line a guest logged.

@@ -2,6 +2,7 @@ package pool
 
 import (
 	"context"
+	"time"
 )
 
 // Pool holds one deployment's instances of type T.
@@ -42,8 +43,10 @@ func New[T any](n *Node, max int, destroy func(T)) *Pool[T] {
 // Acquire returns an idle instance (fresh false), or reserves a slot for
 // the caller to create one (fresh true, v zero), waiting while the
 // deployment or the node is full. Either way the caller must call Release
-// once. It fails with ctx's error when ctx ends first, or ErrClosed.
-func (p *Pool[T]) Acquire(ctx context.Context) (v T, fresh bool, err error) {
+// once. It fails with ErrDeadline when deadline (zero: none) passes
+// first, with ctx's error when ctx ends first, or with ErrClosed. The
+// deadline costs nothing unless the caller has to wait.
+func (p *Pool[T]) Acquire(ctx context.Context, deadline time.Time) (v T, fresh bool, err error) {
 	n := p.n
 	n.mu.Lock()
 	if p.closed {
@@ -81,6 +84,13 @@ func (p *Pool[T]) Acquire(ctx context.Context) (v T, fresh bool, err error) {
 	p.waiters = append(p.waiters, w)
 	n.mu.Unlock()
 
+	var expired <-chan time.Time
+	if !deadline.IsZero() {
+		t := time.NewTimer(time.Until(deadline))
+		defer t.Stop()
+		expired = t.C
+	}
+	err = ErrDeadline
 	select {
 	case g, ok := <-w.ch:
 		if !ok {
@@ -88,6 +98,8 @@ func (p *Pool[T]) Acquire(ctx context.Context) (v T, fresh bool, err error) {
 		}
 		return g.v, g.fresh, nil
 	case <-ctx.Done():
+		err = ctx.Err()
+	case <-expired:
 	}
 	n.mu.Lock()
 	for i, x := range p.waiters {
@@ -97,7 +109,7 @@ func (p *Pool[T]) Acquire(ctx context.Context) (v T, fresh bool, err error) {
 				n.leave(p)
 			}
 			n.mu.Unlock()
-			return v, false, ctx.Err()
+			return v, false, err
 		}
 	}
 	n.mu.Unlock()
@@ -105,7 +117,7 @@ func (p *Pool[T]) Acquire(ctx context.Context) (v T, fresh bool, err error) {
 	if g, ok := <-w.ch; ok {
 		p.Release(g.v, !g.fresh)
 	}
-	return v, false, ctx.Err()
+	return v, false, err
 }
 
 // Release returns what Acquire gave. With reuse, v is a healthy instance

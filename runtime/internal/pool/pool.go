@@ -20,8 +20,13 @@ import (
 	"time"
 )
 
-// ErrClosed is returned by Acquire on a closed pool.
-var ErrClosed = errors.New("pool closed")
+// Errors of Acquire.
+var (
+	// ErrClosed: the pool is closed.
+	ErrClosed = errors.New("pool closed")
+	// ErrDeadline: the deadline passed while waiting.
+	ErrDeadline = errors.New("deadline passed waiting for an instance")
+)
 
 // Node is the node-wide slot budget.
 type Node struct {

@@ -31,7 +31,7 @@ func (f *factory) destroy(i *inst) {
 // get acquires and creates when the pool says so.
 func get(t *testing.T, p *Pool[*inst], f *factory) *inst {
 	t.Helper()
-	v, fresh, err := p.Acquire(context.Background())
+	v, fresh, err := p.Acquire(context.Background(), time.Time{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -148,8 +148,11 @@ func TestAcquireRespectsContext(t *testing.T) {
 	a := get(t, p, f)
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Millisecond)
 	defer cancel()
-	if _, _, err := p.Acquire(ctx); !errors.Is(err, context.DeadlineExceeded) {
+	if _, _, err := p.Acquire(ctx, time.Time{}); !errors.Is(err, context.DeadlineExceeded) {
 		t.Fatalf("Acquire = %v, want deadline exceeded", err)
+	}
+	if _, _, err := p.Acquire(context.Background(), time.Now().Add(20*time.Millisecond)); !errors.Is(err, ErrDeadline) {
+		t.Fatalf("Acquire = %v, want ErrDeadline", err)
 	}
 	if s := p.Stats(); s.Waiting != 0 {
 		t.Fatalf("waiter left behind: %+v", s)
@@ -171,7 +174,7 @@ func TestCloseFailsWaitersAndClosesIdle(t *testing.T) {
 	errc := make(chan error)
 	q := New(n, 1, f.destroy)
 	q1 := get(t, q, f)
-	go func() { _, _, err := q.Acquire(context.Background()); errc <- err }()
+	go func() { _, _, err := q.Acquire(context.Background(), time.Time{}); errc <- err }()
 	waitFor(t, func() bool { return q.Stats().Waiting == 1 })
 	q.Close()
 	if err := <-errc; !errors.Is(err, ErrClosed) {
@@ -259,7 +262,7 @@ func BenchmarkAcquireRelease(b *testing.B) {
 	defer n.Close()
 	f := &factory{}
 	p := New(n, 16, f.destroy)
-	if _, fresh, _ := p.Acquire(context.Background()); !fresh {
+	if _, fresh, _ := p.Acquire(context.Background(), time.Time{}); !fresh {
 		b.Fatal("empty pool handed out an instance")
 	}
 	p.Release(f.make(), true)
@@ -269,7 +272,7 @@ func BenchmarkAcquireRelease(b *testing.B) {
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
 		t0 := time.Now()
-		v, _, _ := p.Acquire(ctx)
+		v, _, _ := p.Acquire(ctx, time.Time{})
 		lat = append(lat, time.Since(t0))
 		p.Release(v, true)
 	}
