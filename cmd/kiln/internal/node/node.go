@@ -12,10 +12,12 @@ import (
 	"sync"
 	"sync/atomic"
 	"syscall"
+	"time"
 
 	"github.com/kilnhq/kiln/builder"
 	"github.com/kilnhq/kiln/gateway"
 	"github.com/kilnhq/kiln/platform"
+	"github.com/kilnhq/kiln/runtime"
 	"github.com/kilnhq/kiln/store/bus"
 	"github.com/kilnhq/kiln/store/db"
 	"github.com/kilnhq/kiln/store/objects"
@@ -195,8 +197,17 @@ func (n *Node) startPlatform(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	eng, err := runtime.New(ctx, runtime.Config{CacheDir: filepath.Join(n.cfg.DataDir, "cache", "wasm"), Logger: n.logger})
+	if err != nil {
+		return err
+	}
+	runner := &platform.EngineRunner{Engine: eng}
+	n.stops = append(n.stops, func() {
+		runner.Close()
+		_ = eng.Close(context.Background())
+	})
 	p, err := platform.New(platform.Config{DB: n.db, SecretKey: key, Objects: n.objects, NATS: n.bus.Conn(),
-		JetStream: n.bus.JetStream(), Builder: bld, Logger: n.logger})
+		JetStream: n.bus.JetStream(), Builder: bld, Runner: runner, Logger: n.logger})
 	if err != nil {
 		return err
 	}
@@ -211,6 +222,12 @@ func (n *Node) startPlatform(ctx context.Context) error {
 		return err
 	}
 	n.stops = append(n.stops, rec.Stop)
+	stopAsync, err := p.StartAsyncWorker(ctx)
+	if err != nil {
+		return err
+	}
+	n.stops = append(n.stops, stopAsync)
+	n.stops = append(n.stops, p.StartRetention(platform.DefaultExecutionRetention, time.Hour))
 	return nil
 }
 
@@ -222,6 +239,7 @@ func (n *Node) startGateway(ctx context.Context) error {
 		Checks:          n.checks(),
 		HealthInfo:      map[string]any{"schemaVersion": n.SchemaVersion},
 	})
+	n.app.MountTriggers(n.platform, n.cfg.FunctionsDomain)
 	n.app.MountFunctions(n.platform)
 	n.serveErr = make(chan error, 1)
 	n.wg.Add(1)
