@@ -82,7 +82,7 @@ func (p *Platform) StartRecorder(ctx context.Context) (*Recorder, error) {
 	go func() {
 		defer wg.Done()
 		for runCtx.Err() == nil {
-			batch, err := cons.Fetch(recordBatch, jetstream.FetchMaxWait(recordWait*5))
+			batch, err := cons.Fetch(recordBatch, jetstream.FetchMaxWait(recordWait))
 			if err != nil {
 				if runCtx.Err() == nil && !errors.Is(err, jetstream.ErrConsumerDeleted) {
 					time.Sleep(recordWait)

@@ -27,7 +27,7 @@ func (o *clientOptions) register(fs *flag.FlagSet) {
 	fs.StringVar(&o.endpoint, "endpoint", "http://127.0.0.1:8080/v1", "API endpoint of the Kiln server")
 	fs.StringVar(&o.project, "project", platform.DefaultProjectID, "project id")
 	fs.StringVar(&o.key, "key", "", "API key; empty reads <data>/admin.key of a local node")
-	fs.StringVar(&o.data, "data", "./kiln_data", "data dir of a local node, where the admin key is found when --key is empty")
+	fs.StringVar(&o.data, "data-dir", "", "data dir of a local node, where the admin key is found when --key is empty; default $KILN_DATA or ./kiln_data")
 	fs.BoolVar(&o.json, "json", false, "print JSON for scripts instead of text")
 }
 
@@ -36,9 +36,16 @@ func (o *clientOptions) register(fs *flag.FlagSet) {
 func (o *clientOptions) client() (*client.Client, error) {
 	key := o.key
 	if key == "" {
-		b, err := os.ReadFile(filepath.Join(o.data, platform.AdminKeyFile))
+		dir := o.data
+		if dir == "" {
+			dir = os.Getenv("KILN_DATA") // the same data dir `kiln serve` uses
+		}
+		if dir == "" {
+			dir = "./kiln_data"
+		}
+		b, err := os.ReadFile(filepath.Join(dir, platform.AdminKeyFile))
 		if err != nil {
-			return nil, fmt.Errorf("no API key: pass --key or set KILN_KEY (or run from the folder of a local node's %s)", filepath.Join(o.data, platform.AdminKeyFile))
+			return nil, fmt.Errorf("no API key: pass --key or set KILN_KEY (or run where a local node keeps %s)", filepath.Join(dir, platform.AdminKeyFile))
 		}
 		key = strings.TrimSpace(string(b))
 	}

@@ -94,10 +94,17 @@ func runDeploy(args []string) error {
 		}
 		fmt.Printf("Deployment %s of %s is %s (built in %s, %s contract).\n", d.ID, o.function, state,
 			time.Duration(d.BuildDuration*float64(time.Second)).Round(time.Millisecond), d.ABI)
+		fmt.Printf("URL: %s\n", functionURL(c.Endpoint, c.Project, o.function))
 		return nil
 	default:
 		return fmt.Errorf("deployment %s %s", d.ID, d.Status)
 	}
+}
+
+// functionURL is where the HTTP trigger serves a function.
+func functionURL(endpoint, project, function string) string {
+	base := strings.TrimSuffix(strings.TrimSuffix(endpoint, "/"), "/v1")
+	return base + "/fn/" + project + "/" + function + "/"
 }
 
 // ensureFunction creates the function if it does not exist.

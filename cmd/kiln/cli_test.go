@@ -2,6 +2,8 @@ package main
 
 import (
 	"encoding/json"
+	"io"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -49,6 +51,33 @@ func TestClientCommands(t *testing.T) {
 	for _, want := range []string{"Created function hello-world (runtime wasi)", "Build ready", "is ready and active"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("deploy output lacks %q:\n%s", want, out)
+		}
+	}
+	// The printed URL serves the function.
+	url := "http://127.0.0.1:" + itoa(port) + "/fn/default/hello-world/"
+	if !strings.Contains(out, "URL: "+url) {
+		t.Fatalf("deploy did not print the URL %s:\n%s", url, out)
+	}
+	resp, err := http.Get(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 200 || string(got) != "hi" {
+		t.Fatalf("GET %s = %d %q", url, resp.StatusCode, got)
+	}
+	if out, err = run("invoke", "hello-world", "--data", "x"); err != nil || !strings.HasPrefix(out, "hi\n") || !strings.Contains(out, "status 200") {
+		t.Fatalf("invoke: %v\n%s", err, out)
+	}
+	// HTTP trigger records are written in batches: wait for both.
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(100 * time.Millisecond) {
+		out, err = run("logs", "hello-world")
+		if err == nil && strings.Count(out, "→ 200 completed") == 2 && strings.Contains(out, "fuel ") {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("logs: %v\n%s", err, out)
 		}
 	}
 
