@@ -1,0 +1,7 @@
+//go:build !kiln_embed_quickjs
+
+package quickjs
+
+// embeddedEngine is nil unless the binary is built with the
+// kiln_embed_quickjs tag (see embed_on.go).
+var embeddedEngine []byte

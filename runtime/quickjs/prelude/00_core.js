@@ -1,0 +1,64 @@
+// Kiln's Web API prelude. The files of this folder are concatenated in name
+// order into the body of `(function (host) { … })`, evaluated once per
+// engine before any user code; zz_internals.js returns what Go calls.
+// `host` holds the Go host functions (hostfuncs.go).
+"use strict";
+const G = globalThis;
+
+function def(name, value) {
+  Object.defineProperty(G, name, { value, writable: true, configurable: true, enumerable: false });
+}
+
+const LOG_DEBUG = 0, LOG_INFO = 1, LOG_LOG = 2, LOG_WARN = 3, LOG_ERROR = 4;
+
+function utf8Encode(s) {
+  s = String(s);
+  if (s.length === 0) return new Uint8Array(0);
+  return new Uint8Array(s.indexOf("\0") < 0 ? host.encode(s) : host.encodeJSON(JSON.stringify(s)));
+}
+
+function utf8Decode(bytes, fatal) {
+  if (bytes.byteLength === 0) return "";
+  return host.decode(exactBuffer(bytes), fatal ? 1 : 0);
+}
+
+// exactBuffer returns an ArrayBuffer holding exactly the bytes of view.
+function exactBuffer(view) {
+  if (view instanceof ArrayBuffer) return view;
+  if (view.byteOffset === 0 && view.byteLength === view.buffer.byteLength && view.buffer instanceof ArrayBuffer) return view.buffer;
+  return view.buffer.slice(view.byteOffset, view.byteOffset + view.byteLength);
+}
+
+function isBufferSource(x) {
+  return x instanceof ArrayBuffer || ArrayBuffer.isView(x) ||
+    (typeof SharedArrayBuffer !== "undefined" && x instanceof SharedArrayBuffer);
+}
+
+// toBytes views a BufferSource as a Uint8Array without copying.
+function toBytes(x) {
+  if (x instanceof Uint8Array) return x;
+  if (ArrayBuffer.isView(x)) return new Uint8Array(x.buffer, x.byteOffset, x.byteLength);
+  if (isBufferSource(x)) return new Uint8Array(x);
+  throw new TypeError("expected an ArrayBuffer or an ArrayBufferView");
+}
+
+function copyBytes(x) {
+  return toBytes(x).slice();
+}
+
+function concatBytes(chunks) {
+  if (chunks.length === 1) return chunks[0];
+  let n = 0;
+  for (const c of chunks) n += c.byteLength;
+  const out = new Uint8Array(n);
+  let off = 0;
+  for (const c of chunks) { out.set(c, off); off += c.byteLength; }
+  return out;
+}
+
+// reportError logs an exception nobody caught (a timer callback, a
+// microtask), as a browser would print it.
+function reportError(e) {
+  host.log(LOG_ERROR, "Uncaught " + inspect(e));
+}
+def("reportError", reportError);

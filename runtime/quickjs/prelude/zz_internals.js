@@ -1,0 +1,14 @@
+// What Go calls (base.go's internalNames, in the same order).
+
+function describe(e) {
+  try {
+    if (e !== null && typeof e === "object" && ("stack" in e || e instanceof Error)) {
+      return JSON.stringify({ name: String(e.name ?? ""), message: String(e.message ?? ""), stack: String(e.stack ?? "") });
+    }
+    return JSON.stringify({ name: "", message: inspect(e), stack: "" });
+  } catch {
+    return JSON.stringify({ name: "", message: "an exception that cannot be printed", stack: "" });
+  }
+}
+
+return { describe, setup, setHandler, dispatch, waitUntil, runTimer, fetchSettle };
