@@ -104,7 +104,7 @@ func TestAppwriteNodeSDK(t *testing.T) {
 	if err != nil {
 		t.Fatalf("node-appwrite against Kiln: %v", err)
 	}
-	for _, step := range []string{"create function", "list functions", "upload deployment", "build", "activate", "variables", "list executions", "errors", "delete"} {
+	for _, step := range []string{"create function", "list functions", "upload deployment", "build", "activate", "variables", "execute sync", "execute async", "list executions", "errors", "delete"} {
 		if !strings.Contains(string(out), "ok "+step) {
 			t.Errorf("step %q did not pass", step)
 		}

@@ -50,8 +50,23 @@ const vars = await functions.listVariables(fn.$id);
 check(vars.total === 2, 'list variables');
 console.log('ok variables');
 
+const sync = await functions.createExecution(fn.$id, 'ping', false, '/hello', 'POST', { 'x-test': '1' });
+check(sync.status === 'completed' && sync.responseStatusCode === 200 && sync.responseBody === 'hi', 'sync execution: ' + JSON.stringify(sync));
+console.log('ok execute sync');
+
+let queued = await functions.createExecution(fn.$id, '', true);
+check(queued.status === 'waiting' || queued.status === 'processing', 'async execution queued: ' + queued.status);
+for (let i = 0; i < 200 && queued.status !== 'completed' && queued.status !== 'failed'; i++) {
+  await new Promise((r) => setTimeout(r, 100));
+  queued = await functions.getExecution(fn.$id, queued.$id);
+}
+check(queued.status === 'completed', 'async execution completed: ' + queued.status);
+console.log('ok execute async');
+
 const execs = await functions.listExecutions(fn.$id, [Query.equal('status', ['completed']), Query.orderDesc('$createdAt'), Query.limit(10)]);
-check(execs.total === 0 && Array.isArray(execs.executions), 'list executions with queries');
+check(execs.total === 2 && execs.executions[0].$id === queued.$id, 'list executions with queries: ' + execs.total);
+const none = await functions.listExecutions(fn.$id, [Query.equal('status', ['failed'])]);
+check(none.total === 0, 'filter executions');
 console.log('ok list executions');
 
 try {
