@@ -201,6 +201,7 @@ func TestStartFailures(t *testing.T) {
 			// The shared test cluster behind testenv.Postgres lives for the
 			// whole test binary: start it before recording goroutines.
 			cfg := tc.cfg(t)
+			goodDSN := testenv.Postgres(t)
 			testenv.CheckLeaks(t)
 			cfg.Addr = cmpOr(cfg.Addr, "127.0.0.1:0")
 			n, err := New(cfg, nil)
@@ -227,7 +228,7 @@ func TestStartFailures(t *testing.T) {
 			}
 			// The data dir lock was released: a good start on the same dir works.
 			if !strings.HasPrefix(cfg.DataDir, file) {
-				good := startNode(t, Config{DataDir: cfg.DataDir, DatabaseURL: testenv.Postgres(t)})
+				good := startNode(t, Config{DataDir: cfg.DataDir, DatabaseURL: goodDSN})
 				good.Shutdown(context.Background())
 			}
 		})
