@@ -1,0 +1,55 @@
+package quickjs
+
+import (
+	"context"
+	"net/http"
+	"net/http/httptest"
+	"sort"
+	"testing"
+	"time"
+)
+
+// BenchmarkHello measures a request served from the snapshot: restore,
+// dispatch through the Web API prelude, response out. p50/p99 are reported
+// per request.
+func BenchmarkHello(b *testing.B) {
+	w := load(b, `export default { fetch(req) { return new Response("hello") } }`, LoadOptions{})
+	benchRequests(b, w, func() *http.Request { return httptest.NewRequest("GET", "http://bench.local/", nil) }, Invocation{})
+}
+
+// BenchmarkJSON is a handler that parses a JSON body and answers JSON.
+func BenchmarkJSON(b *testing.B) {
+	w := load(b, `export default { async fetch(req) { const v = await req.json(); return Response.json({ sum: v.a + v.b, path: new URL(req.url).pathname }) } }`, LoadOptions{})
+	benchRequests(b, w, func() *http.Request { return post("http://bench.local/sum", "application/json", `{"a":1,"b":2}`) }, Invocation{})
+}
+
+// BenchmarkFib25 computes fib(25) per request; fuel per request is
+// reported when the engine is metered.
+func BenchmarkFib25(b *testing.B) {
+	w := load(b, `function fib(n) { return n < 2 ? n : fib(n - 1) + fib(n - 2) }
+export default { fetch() { return new Response(String(fib(25))) } }`, LoadOptions{})
+	benchRequests(b, w, func() *http.Request { return httptest.NewRequest("GET", "http://bench.local/", nil) }, Invocation{})
+}
+
+func benchRequests(b *testing.B, w *Worker, req func() *http.Request, inv Invocation) {
+	ctx := context.Background()
+	lat := make([]time.Duration, 0, b.N)
+	var fuel int64
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		r := req()
+		t0 := time.Now()
+		_, st, err := w.Fetch(ctx, r, inv)
+		lat = append(lat, time.Since(t0))
+		if err != nil {
+			b.Fatal(err)
+		}
+		fuel = st.Fuel
+	}
+	b.StopTimer()
+	sort.Slice(lat, func(i, j int) bool { return lat[i] < lat[j] })
+	b.ReportMetric(float64(lat[len(lat)/2].Microseconds()), "p50-µs")
+	b.ReportMetric(float64(lat[len(lat)*99/100].Microseconds()), "p99-µs")
+	b.ReportMetric(float64(fuel), "fuel/op")
+}
