@@ -137,6 +137,25 @@ func parseAbsolute(scheme, rest string) (*parsedURL, error) {
 		rest = strings.ReplaceAll(rest, `\`, "/")
 	}
 	switch {
+	case scheme == "file":
+		auth := ""
+		if strings.HasPrefix(rest, "//") {
+			rest = rest[2:]
+			auth = rest
+			if i := strings.IndexByte(rest, '/'); i >= 0 {
+				auth, rest = rest[:i], rest[i:]
+			} else {
+				rest = ""
+			}
+		}
+		if err := u.setAuthority(auth); err != nil {
+			return nil, err
+		}
+		if u.Hostname == "localhost" {
+			u.Hostname = ""
+		}
+		u.hasHost = true
+		u.Pathname = normalisePath(rest, true)
 	case special:
 		rest = strings.TrimLeft(rest, "/")
 		auth := rest
@@ -148,7 +167,7 @@ func parseAbsolute(scheme, rest string) (*parsedURL, error) {
 		if err := u.setAuthority(auth); err != nil {
 			return nil, err
 		}
-		if u.Hostname == "" && scheme != "file" {
+		if u.Hostname == "" {
 			return nil, errInvalidURL
 		}
 		u.hasHost = true

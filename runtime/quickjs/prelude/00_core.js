@@ -62,3 +62,20 @@ function reportError(e) {
   host.log(LOG_ERROR, "Uncaught " + inspect(e));
 }
 def("reportError", reportError);
+
+// Host functions throw plain Errors; these rethrow the ones Go marks as a
+// TypeError or a DOMException name as the proper JavaScript type.
+function rethrowTyped(fn) {
+  return function () {
+    try {
+      return fn.apply(undefined, arguments);
+    } catch (e) {
+      if (e && e.name === "TypeError" && !(e instanceof TypeError)) throw new TypeError(e.message);
+      const m = e && typeof e.message === "string" ? /^(NotSupportedError|QuotaExceededError|InvalidAccessError): (.*)$/s.exec(e.message) : null;
+      if (m) throw new DOMException(m[2], m[1]);
+      throw e;
+    }
+  };
+}
+host = Object.assign({}, host);
+for (const k of ["parseURL", "decode", "fetch", "respond", "digest", "hmac", "randomBytes"]) host[k] = rethrowTyped(host[k]);
