@@ -193,7 +193,9 @@ func (n *Node) startPlatform(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	bld, err := builder.New(builder.Config{CacheDir: filepath.Join(n.cfg.DataDir, "cache", "builder"), Logger: n.logger})
+	// The build cache is per machine (the user cache dir), not per data
+	// dir: Go's compiled standard library for wasip1 is worth sharing.
+	bld, err := builder.New(builder.Config{Logger: n.logger})
 	if err != nil {
 		return err
 	}

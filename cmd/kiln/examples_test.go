@@ -1,0 +1,67 @@
+package main
+
+import (
+	"io"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/kilnhq/kiln/internal/testenv"
+)
+
+// Each example deploys with `kiln deploy` to a real `kiln serve` and
+// answers through its HTTP trigger, the way the README tells a new user.
+func TestExamples(t *testing.T) {
+	bin := buildKiln(t)
+	data, err := os.MkdirTemp("", "kiln-examples-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer os.RemoveAll(data)
+	port := testenv.FreePort(t)
+	startServe(t, bin, data, port)
+	waitHealthy(t, port, 60*time.Second)
+	base := "http://127.0.0.1:" + itoa(port)
+	run := func(args ...string) (string, error) {
+		cmd := exec.Command(bin, args...)
+		cmd.Env = append(os.Environ(), "KILN_ENDPOINT="+base, "KILN_DATA="+data)
+		out, err := cmd.CombinedOutput()
+		return string(out), err
+	}
+	get := func(t *testing.T, method, url, body string) (int, string) {
+		t.Helper()
+		req, _ := http.NewRequest(method, url, strings.NewReader(body))
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(b)
+	}
+
+	t.Run("hello-go", func(t *testing.T) {
+		dir, _ := filepath.Abs(filepath.Join("..", "..", "examples", "hello-go"))
+		out, err := run("deploy", dir)
+		if err != nil {
+			t.Fatalf("deploy: %v\n%s", err, out)
+		}
+		url := base + "/fn/default/hello-go/"
+		if code, body := get(t, "GET", url+"?name=Kiln", ""); code != 200 || body != "Hello, Kiln!\n" {
+			t.Fatalf("GET = %d %q", code, body)
+		}
+		if code, body := get(t, "POST", url+"echo", `{"a":1}`); code != 200 || body != `{"echo":{"a":1},"function":"hello-go"}`+"\n" {
+			t.Fatalf("POST echo = %d %q", code, body)
+		}
+		if code, body := get(t, "POST", url+"echo", `{bad`); code != 400 || !strings.Contains(body, "send JSON") {
+			t.Fatalf("bad JSON = %d %q", code, body)
+		}
+		if code, _ := get(t, "GET", url+"missing", ""); code != 404 {
+			t.Fatalf("unknown route = %d", code)
+		}
+	})
+}
