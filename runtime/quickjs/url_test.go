@@ -54,7 +54,7 @@ func TestDecodeUTF8(t *testing.T) {
 		{"abc", "abc"},
 		{"a\xffb", "a\uFFFDb"},
 		{"\xf0\x9f\x98", "\uFFFD"},             // truncated 4-byte sequence: one maximal subpart
-		{"\xe2\x28\xa1", "\uFFFD(\uFFFD"},       // invalid continuation
+		{"\xe2\x28\xa1", "\uFFFD(\uFFFD"},      // invalid continuation
 		{"\xed\xa0\x80", "\uFFFD\uFFFD\uFFFD"}, // surrogate: each byte replaced
 	}
 	for _, c := range cases {
