@@ -64,4 +64,34 @@ func TestExamples(t *testing.T) {
 			t.Fatalf("unknown route = %d", code)
 		}
 	})
+
+	t.Run("hello-c", func(t *testing.T) {
+		clang, err := exec.LookPath("clang-14")
+		if err != nil {
+			clang, err = exec.LookPath("clang")
+		}
+		if _, serr := os.Stat("/usr/lib/wasm32-wasi/libc.a"); err != nil || serr != nil {
+			// An optional extra: .ci/run installs clang and wasi-libc.
+			t.Skip("clang or wasi-libc not installed (apt-get install clang-14 lld-14 wasi-libc libclang-rt-14-dev-wasm32)")
+		}
+		src, _ := filepath.Abs(filepath.Join("..", "..", "examples", "hello-c"))
+		dir := filepath.Join(t.TempDir(), "hello-c")
+		if err := os.Mkdir(dir, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		out, err := exec.Command(clang, "--target=wasm32-wasi", "--sysroot=/usr", "-O2", "-o", filepath.Join(dir, "main.wasm"), filepath.Join(src, "main.c")).CombinedOutput()
+		if err != nil {
+			t.Fatalf("clang: %v\n%s", err, out)
+		}
+		if out, err := run("deploy", dir, "--runtime", "wasi"); err != nil {
+			t.Fatalf("deploy: %v\n%s", err, out)
+		}
+		url := base + "/fn/default/hello-c/"
+		if code, body := get(t, "GET", url+"?name=Kiln", ""); code != 200 || body != "Hello from C, Kiln!\n" {
+			t.Fatalf("GET = %d %q", code, body)
+		}
+		if code, body := get(t, "DELETE", url, ""); code != 405 || body != "no deleting here\n" {
+			t.Fatalf("DELETE = %d %q", code, body)
+		}
+	})
 }
