@@ -31,6 +31,8 @@ type LoadOptions struct {
 type Worker struct {
 	eng      *Engine
 	snap     *snapshot
+	name     string
+	srcMap   *sourceMap
 	style    string
 	memPages uint32
 	idle     chan *instance
@@ -43,7 +45,9 @@ type Worker struct {
 // Load evaluates bundle (one ES module; name is its file name in stack
 // traces) on a fresh instance of the base snapshot, checks its default
 // export, and snapshots the result. Script errors wrap ErrLoad or
-// ErrNoHandler and carry a *JSError.
+// ErrNoHandler and carry a *JSError. When the bundle carries an inline
+// source map (builder/jsbundle's default), stack traces of this Worker's
+// errors name the original files and lines instead of the bundle's.
 func (e *Engine) Load(ctx context.Context, bundle []byte, name string, opts LoadOptions) (w *Worker, err error) {
 	if opts.MemoryPages == 0 {
 		opts.MemoryPages = DefaultMemoryPages
@@ -73,7 +77,9 @@ func (e *Engine) Load(ctx context.Context, bundle []byte, name string, opts Load
 	defer stop()
 	in.setFuel(opts.Fuel)
 
+	srcMap, _ := parseSourceMapIfAny(bundle)
 	style, err := in.load(bundle, name, opts.Env)
+	srcMap.mapError(err, name)
 	stats := in.inv.stats()
 	stats.Fuel = fuelUsed(opts.Fuel, in.fuelLeft())
 	stats.PeakMemory = uint64(in.mem.Size())
@@ -84,6 +90,8 @@ func (e *Engine) Load(ctx context.Context, bundle []byte, name string, opts Load
 	w = &Worker{
 		eng:      e,
 		snap:     in.takeSnapshot(),
+		name:     name,
+		srcMap:   srcMap,
 		style:    style,
 		memPages: opts.MemoryPages,
 		idle:     make(chan *instance, opts.MaxIdle),
@@ -243,6 +251,7 @@ func (w *Worker) Fetch(ctx context.Context, r *http.Request, inv Invocation) (*R
 	}
 	stats.PeakMemory = uint64(in.mem.Size())
 	err = in.classify(err)
+	w.srcMap.mapError(err, w.name)
 	in.inv = nil
 	if err != nil {
 		return nil, stats, err
