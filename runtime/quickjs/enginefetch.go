@@ -27,12 +27,10 @@ const (
 )
 
 // engineWasm returns the verified engine bytes: from Config.EnginePath (or
-// $KILN_QUICKJS_WASM), else from the cache directory, else fetched from the
-// npm registry into the cache directory together with its LICENSE.
+// $KILN_QUICKJS_WASM), else the copy embedded in the binary (build tag
+// kiln_embed_quickjs), else the cache directory, else fetched from the npm
+// registry into the cache directory together with its LICENSE.
 func engineWasm(ctx context.Context, cfg *Config) ([]byte, error) {
-	if embeddedEngine != nil {
-		return embeddedEngine, verifyEngine(embeddedEngine, "embedded engine")
-	}
 	path := cfg.EnginePath
 	if path == "" {
 		path = os.Getenv(EngineWasmEnv)
@@ -43,6 +41,9 @@ func engineWasm(ctx context.Context, cfg *Config) ([]byte, error) {
 			return nil, fmt.Errorf("%w: reading %s: %w", ErrEngineUnavailable, path, err)
 		}
 		return b, verifyEngine(b, path)
+	}
+	if embeddedEngine != nil {
+		return embeddedEngine, verifyEngine(embeddedEngine, "embedded engine")
 	}
 	dir, err := engineCacheDir(cfg)
 	if err != nil {
