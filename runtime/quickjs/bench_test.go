@@ -52,4 +52,22 @@ func benchRequests(b *testing.B, w *Worker, req func() *http.Request, inv Invoca
 	b.ReportMetric(float64(lat[len(lat)/2].Microseconds()), "p50-µs")
 	b.ReportMetric(float64(lat[len(lat)*99/100].Microseconds()), "p99-µs")
 	b.ReportMetric(float64(fuel), "fuel/op")
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "req/s")
+}
+
+// BenchmarkRestore measures bringing a used instance back to a Worker's
+// snapshot, the isolation step between two requests.
+func BenchmarkRestore(b *testing.B) {
+	w := load(b, `export default { fetch(req) { return new Response("hello") } }`, LoadOptions{})
+	in, err := w.acquire(context.Background())
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ReportMetric(float64(w.SnapshotSize()), "snapshot-bytes")
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if ok, err := in.restore(w.snap, false); !ok || err != nil {
+			b.Fatal(ok, err)
+		}
+	}
 }

@@ -146,8 +146,8 @@ func (w *Worker) Style() string { return w.style }
 // output.
 func (w *Worker) LoadStats() Stats { return w.loadStat }
 
-// SnapshotSize is the size in bytes of the Worker's memory snapshot.
-func (w *Worker) SnapshotSize() int { return len(w.snap.mem) }
+// SnapshotSize is the memory in bytes the Worker's snapshot holds.
+func (w *Worker) SnapshotSize() int { return w.snap.bytes() }
 
 // Close releases the Worker's idle instances. Requests still running finish
 // normally and their instances are closed.
