@@ -34,7 +34,7 @@ export default { fetch() { return new Response(String(fib(25))) } }`, LoadOption
 func benchRequests(b *testing.B, w *Worker, req func() *http.Request, inv Invocation) {
 	ctx := context.Background()
 	lat := make([]time.Duration, 0, b.N)
-	var fuel int64
+	var fuel uint64
 	b.ReportAllocs()
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {

@@ -259,7 +259,7 @@ func hRespond(c *hostCall) (uint32, error) {
 func hWrite(c *hostCall) (uint32, error) {
 	inv := c.in.invocation()
 	b := c.bytes(0)
-	if int64(inv.body.Len()+len(b)) > inv.outputLimit {
+	if inv.body.Len()+len(b) > inv.outputLimit {
 		c.in.outputExceeded = true
 		c.in.interrupt.Store(true)
 		return 0, fmt.Errorf("%w: response body larger than %d bytes", ErrOutputLimit, inv.outputLimit)

@@ -41,13 +41,13 @@ type Invocation struct {
 	// Fuel is the budget in fuel units (WebAssembly instructions of the
 	// engine). Default DefaultFuel. Not enforced when the engine is not
 	// metered (Engine.Metered).
-	Fuel int64
+	Fuel uint64
 	// MemoryPages caps the engine's linear memory in 64 KiB pages.
 	// Default: the Worker's LoadOptions.MemoryPages.
 	MemoryPages uint32
 	// OutputLimit caps the response body in bytes. Default
 	// DefaultOutputLimit.
-	OutputLimit int64
+	OutputLimit int
 	// LogLimit caps the captured log text in bytes; later lines are dropped
 	// and Stats.LogsTruncated is set. Default DefaultLogLimit.
 	LogLimit int
@@ -78,7 +78,7 @@ type Response struct {
 // fails, so failed invocations can be billed.
 type Stats struct {
 	// Fuel is the fuel consumed (0 when the engine is not metered).
-	Fuel int64
+	Fuel uint64
 	// PeakMemory is the engine's linear memory size at the end, in bytes.
 	PeakMemory uint64
 	// Logs are the console lines, in order.
@@ -123,7 +123,7 @@ type invocation struct {
 	status      int
 	header      http.Header
 	body        bytes.Buffer
-	outputLimit int64
+	outputLimit int
 
 	fetchFn  FetchFunc
 	fetchCtx context.Context

@@ -88,9 +88,9 @@ func (in *instance) promiseString(p uint32) string {
 	return in.jsString(r)
 }
 
-func (in *instance) setFuel(f int64) {
+func (in *instance) setFuel(f uint64) {
 	if in.fuel != nil {
-		in.fuel.Set(uint64(f))
+		in.fuel.Set(min(f, math.MaxInt64))
 	}
 }
 
@@ -146,13 +146,15 @@ func (in *instance) watch(ctx context.Context) (stop func() bool) {
 	})
 }
 
-func fuelUsed(budget, left int64) int64 {
+// fuelUsed is the fuel spent from budget when left remains (negative after
+// running out).
+func fuelUsed(budget uint64, left int64) uint64 {
+	budget = min(budget, math.MaxInt64)
 	if left < 0 {
 		return budget
 	}
-	used := budget - left
-	if used < 0 || used > math.MaxInt64/2 {
+	if uint64(left) > budget {
 		return 0
 	}
-	return used
+	return budget - uint64(left)
 }

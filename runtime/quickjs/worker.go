@@ -16,7 +16,7 @@ type LoadOptions struct {
 	Env map[string]string
 	// Fuel is the budget for evaluating the bundle. Default
 	// DefaultLoadFuel.
-	Fuel int64
+	Fuel uint64
 	// MemoryPages caps linear memory in 64 KiB pages while loading and is
 	// the default cap of every invocation. Default DefaultMemoryPages.
 	MemoryPages uint32
