@@ -47,11 +47,14 @@ func Instrument(wasm []byte) ([]byte, error) {
 // instrument rewrites the module; perInstruction charges one fuel before
 // every instruction instead of per segment (the reference mode tests use).
 func instrument(wasm []byte, perInstruction bool) ([]byte, error) {
-	if err := validate(wasm); err != nil {
-		return nil, err
-	}
 	secs, err := splitSections(wasm)
 	if err != nil {
+		return nil, err
+	}
+	if err := precheck(secs); err != nil {
+		return nil, err
+	}
+	if err := validate(wasm); err != nil {
 		return nil, err
 	}
 	m := &moduleInfo{}
@@ -109,6 +112,69 @@ func instrument(wasm []byte, perInstruction bool) ([]byte, error) {
 		return nil, fmt.Errorf("instrumented module does not validate (a rewriter bug): %w", err)
 	}
 	return out, nil
+}
+
+// precheck refuses vectors that declare more entries than their section
+// has bytes. wazero's decoder allocates by the declared count first, so a
+// few bytes could otherwise ask for gigabytes.
+func precheck(secs []section) error {
+	for _, s := range secs {
+		switch s.id {
+		case 1, 2, 3, 4, 5, 6, 7, 9, 10, 11:
+		default:
+			continue
+		}
+		r := &reader{b: s.body}
+		n, err := r.u32()
+		if err != nil {
+			return err
+		}
+		if int64(n) > int64(len(s.body)) {
+			return fmt.Errorf("%w: section %d declares %d entries in %d bytes", ErrInvalidModule, s.id, n, len(s.body))
+		}
+		if s.id == secCode {
+			if err := precheckLocals(r, n); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// maxLocals bounds a function's declared locals (wazero allocates them).
+const maxLocals = 50000
+
+func precheckLocals(r *reader, n uint32) error {
+	for i := uint32(0); i < n; i++ {
+		size, err := r.u32()
+		if err != nil {
+			return err
+		}
+		body, err := r.bytes(int(size))
+		if err != nil {
+			return err
+		}
+		br := &reader{b: body}
+		groups, err := br.u32()
+		if err != nil {
+			return err
+		}
+		total := uint64(0)
+		for g := uint32(0); g < groups; g++ {
+			c, err := br.u32()
+			if err != nil {
+				return err
+			}
+			if _, err := br.byte(); err != nil {
+				return err
+			}
+			total += uint64(c)
+			if total > maxLocals {
+				return fmt.Errorf("%w: function %d declares more than %d locals", ErrInvalidModule, i, maxLocals)
+			}
+		}
+	}
+	return nil
 }
 
 // validate compiles the module with wazero's validator.
