@@ -39,6 +39,7 @@ var hostFuncs = []hostFunc{
 	{"requestBody", hRequestBody},
 	{"respond", hRespond},
 	{"write", hWrite},
+	{"writeText", hWriteText},
 	{"fetch", hFetch},
 	{"fetchResult", hFetchResult},
 	{"fetchBody", hFetchBody},
@@ -257,15 +258,24 @@ func hRespond(c *hostCall) (uint32, error) {
 }
 
 func hWrite(c *hostCall) (uint32, error) {
-	inv := c.in.invocation()
-	b := c.bytes(0)
+	return 0, c.in.writeBody(c.bytes(0))
+}
+
+// hWriteText writes a string body (without NUL: the prelude sends those as
+// bytes) as UTF-8, saving the script an encoding pass.
+func hWriteText(c *hostCall) (uint32, error) {
+	return 0, c.in.writeBody(wtf8ToUTF8([]byte(c.str(0))))
+}
+
+func (in *instance) writeBody(b []byte) error {
+	inv := in.invocation()
 	if inv.body.Len()+len(b) > inv.outputLimit {
-		c.in.outputExceeded = true
-		c.in.interrupt.Store(true)
-		return 0, fmt.Errorf("%w: response body larger than %d bytes", ErrOutputLimit, inv.outputLimit)
+		in.outputExceeded = true
+		in.interrupt.Store(true)
+		return fmt.Errorf("%w: response body larger than %d bytes", ErrOutputLimit, inv.outputLimit)
 	}
 	inv.body.Write(b)
-	return 0, nil
+	return nil
 }
 
 func hFetch(c *hostCall) (uint32, error) {

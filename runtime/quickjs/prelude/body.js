@@ -6,7 +6,9 @@ const bodyState = Symbol("bodyState");
 
 function extractBody(init) {
   if (init === null || init === undefined) return { bytes: null, stream: null, type: null };
-  if (typeof init === "string") return { bytes: utf8Encode(init), stream: null, type: "text/plain;charset=UTF-8" };
+  // Text stays a string until someone needs bytes: most bodies are text
+  // that goes straight back to the host.
+  if (typeof init === "string") return { bytes: null, text: init, stream: null, type: "text/plain;charset=UTF-8" };
   if (init instanceof URLSearchParams) return { bytes: utf8Encode(init.toString()), stream: null, type: "application/x-www-form-urlencoded;charset=UTF-8" };
   if (init instanceof FormData) { const m = multipartEncode(init); return { bytes: m.bytes, stream: null, type: m.type }; }
   if (init instanceof Blob) return { bytes: blobBytes.get(init), stream: null, type: init.type || null };
@@ -20,6 +22,7 @@ async function readAllBytes(obj) {
   const st = obj[bodyState];
   if (st.used) throw new TypeError("Body has already been consumed");
   st.used = true;
+  if (typeof st.text === "string") return utf8Encode(st.text);
   if (st.bytes) return st.bytes;
   if (!st.stream) return new Uint8Array(0);
   const reader = st.stream.getReader();
@@ -35,6 +38,7 @@ async function readAllBytes(obj) {
 const BodyMixin = {
   get body() {
     const st = this[bodyState];
+    if (!st.stream && typeof st.text === "string") st.bytes = utf8Encode(st.text), st.text = null;
     if (!st.stream && st.bytes) st.stream = bytesStream(st.bytes), st.bytes = null;
     return st.stream;
   },
@@ -44,7 +48,11 @@ const BodyMixin = {
   },
   async arrayBuffer() { return (await readAllBytes(this)).slice().buffer; },
   async bytes() { return (await readAllBytes(this)).slice(); },
-  async text() { return utf8Decode(await readAllBytes(this), false); },
+  async text() {
+    const st = this[bodyState];
+    if (!st.used && typeof st.text === "string") { st.used = true; return st.text; }
+    return utf8Decode(await readAllBytes(this), false);
+  },
   async json() { return JSON.parse(utf8Decode(await readAllBytes(this), false)); },
   async blob() { return new Blob([await readAllBytes(this)], { type: this.headers.get("content-type") || "" }); },
   async formData() {
@@ -74,7 +82,7 @@ function cloneBodyState(obj) {
     st.stream = a;
     return { bytes: null, stream: b, used: false };
   }
-  return { bytes: st.bytes, stream: null, used: false };
+  return { bytes: st.bytes, text: st.text, stream: null, used: false };
 }
 
 const METHODS = ["DELETE", "GET", "HEAD", "OPTIONS", "POST", "PUT", "PATCH"];
@@ -86,7 +94,7 @@ class Request {
     if (input === internalInit) {
       // Built by dispatch from a request the host already validated.
       this.#url = init.url; this.#method = init.method; this.#headers = init.headers;
-      this.#signal = new AbortController().signal; this.#redirect = "follow";
+      this.#signal = null; this.#redirect = "follow";
       this[bodyState] = { bytes: init.body, stream: null, used: false };
       return;
     }
@@ -107,14 +115,14 @@ class Request {
     if (["CONNECT", "TRACE", "TRACK"].includes(method)) throw new TypeError(`Forbidden method: ${method}`);
     this.#method = method;
     this.#headers = new Headers(init.headers !== undefined ? init.headers : base ? base.headers : undefined);
-    this.#signal = init.signal || (base ? base.signal : new AbortController().signal);
+    this.#signal = init.signal || (base ? base.signal : null);
     this.#redirect = init.redirect || (base ? base.redirect : "follow");
     let st;
     if (init.body !== undefined && init.body !== null) {
       if (method === "GET" || method === "HEAD") throw new TypeError("Request with GET/HEAD method cannot have body.");
       const b = extractBody(init.body);
       if (b.type && !this.#headers.has("content-type")) this.#headers.set("content-type", b.type);
-      st = { bytes: b.bytes, stream: b.stream, used: false };
+      st = { bytes: b.bytes, text: b.text, stream: b.stream, used: false };
     } else if (base && init.body === undefined) {
       st = base[bodyState];
       base[bodyState] = { bytes: null, stream: null, used: true };
@@ -126,7 +134,11 @@ class Request {
   get url() { return this.#url; }
   get method() { return this.#method; }
   get headers() { return this.#headers; }
-  get signal() { return this.#signal; }
+  get signal() {
+    // Created on first use: most handlers never look at it.
+    if (!this.#signal) this.#signal = new AbortController().signal;
+    return this.#signal;
+  }
   get redirect() { return this.#redirect; }
   get cache() { return "default"; }
   get credentials() { return "same-origin"; }
@@ -163,11 +175,11 @@ class Response {
     this.#headers = new Headers(init.headers);
     if (init[internalInit]) { this.#url = init.url || ""; }
     const b = extractBody(body);
-    if ((b.bytes || b.stream) && NULL_BODY.includes(this.#status)) {
+    if ((b.bytes || b.stream || typeof b.text === "string") && NULL_BODY.includes(this.#status)) {
       throw new TypeError(`Response with status ${this.#status} cannot have a body`);
     }
     if (b.type && !this.#headers.has("content-type")) this.#headers.set("content-type", b.type);
-    this[bodyState] = { bytes: b.bytes, stream: b.stream, used: false };
+    this[bodyState] = { bytes: b.bytes, text: b.text, stream: b.stream, used: false };
   }
   static json(data, init = {}) {
     const text = JSON.stringify(data);

@@ -8,7 +8,7 @@ async function fetch(input, init) {
   const req = new Request(input, init);
   if (req.signal.aborted) throw req.signal.reason;
   const st = req[bodyState];
-  const body = st.bytes || st.stream ? await readAllBytes(req) : null;
+  const body = st.bytes || st.stream || typeof st.text === "string" ? await readAllBytes(req) : null;
   const id = host.fetch(
     JSON.stringify({ method: req.method, url: req.url, headers: headerList(req.headers) }),
     body ? exactBuffer(body) : undefined,

@@ -66,6 +66,12 @@ async function sendResponse(r) {
   const st = r[bodyState];
   if (st.used) throw new TypeError("the response body was already consumed");
   st.used = true;
+  if (typeof st.text === "string") {
+    if (st.text.length === 0) return;
+    if (st.text.indexOf("\0") < 0) host.writeText(st.text);
+    else host.write(exactBuffer(utf8Encode(st.text)));
+    return;
+  }
   if (st.bytes) {
     if (st.bytes.length) host.write(exactBuffer(st.bytes));
     return;
