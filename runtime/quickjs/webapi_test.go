@@ -177,3 +177,17 @@ func TestBinaryBodies(t *testing.T) {
 		t.Fatal(resp.Header)
 	}
 }
+
+func TestTextResponseBytes(t *testing.T) {
+	w := load(t, `export default { fetch(req) {
+  const p = new URL(req.url).pathname;
+  if (p === "/nul") return new Response("a\u0000b🎉");
+  if (p === "/lone") return new Response("x\ud800y");
+  return new Response("plain é");
+} }`, LoadOptions{})
+	for path, want := range map[string]string{"/nul": "a\x00b🎉", "/lone": "x\uFFFDy", "/": "plain é"} {
+		if got := body(t, w, get("http://x"+path)); got != want {
+			t.Errorf("%s: %q, want %q", path, got, want)
+		}
+	}
+}
