@@ -2,7 +2,6 @@ package quickjs
 
 import (
 	"context"
-	"io"
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
@@ -82,4 +81,3 @@ func body(tb testing.TB, w *Worker, r *http.Request) string {
 	return string(resp.Body)
 }
 
-var _ = io.EOF
