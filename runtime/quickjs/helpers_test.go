@@ -80,4 +80,3 @@ func body(tb testing.TB, w *Worker, r *http.Request) string {
 	resp, _ := do(tb, w, r)
 	return string(resp.Body)
 }
-
