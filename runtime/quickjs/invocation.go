@@ -57,7 +57,10 @@ type Invocation struct {
 }
 
 // FetchFunc performs one outbound HTTP request for a script. The request
-// body, if any, is in memory; ctx ends with the invocation.
+// body, if any, is in memory; ctx ends with the invocation, and the
+// function must return soon after it does (Fetch waits for it). Calls run
+// on their own goroutines, several at a time when the script overlaps
+// fetches.
 type FetchFunc func(ctx context.Context, req *http.Request) (*FetchResponse, error)
 
 // FetchResponse is a fully read response to an outbound fetch.

@@ -211,7 +211,8 @@ func (w *Worker) release(in *instance) {
 }
 
 // Fetch runs the Worker's handler for r, starting from the Worker's
-// snapshot. The returned Stats are valid even when err is not nil. Errors:
+// snapshot. r.Body is read whole: callers bound it (http.MaxBytesReader).
+// A relative r.URL is made absolute from r.Host (https when r.TLS is set). The returned Stats are valid even when err is not nil. Errors:
 // ErrOutOfFuel, ErrMemoryLimit, ErrDeadline (ctx's deadline),
 // ErrOutputLimit, ErrUnsettled, ErrHandler wrapping a *JSError, ErrTrap, or
 // context.Canceled.
