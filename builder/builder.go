@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/kilnhq/kiln/builder/golang"
+	"github.com/kilnhq/kiln/runtime/fuel"
 )
 
 // Runtimes a Spec can name.
@@ -238,8 +239,10 @@ func (b *Builder) build(ctx context.Context, spec Spec, log io.Writer) (*Artifac
 // instrumentErr reports a module the rewriter refused, naming its file.
 func instrumentErr(file string, err error) error {
 	switch {
-	case errors.Is(err, errPlaceholderInvalid):
+	case errors.Is(err, fuel.ErrInvalidModule):
 		return buildErr(ErrInvalidModule, Message{File: file, Text: "not a valid WebAssembly module: " + err.Error()})
+	case errors.Is(err, fuel.ErrUnsupported):
+		return buildErr(ErrUnsupportedModule, Message{File: file, Text: "refused: " + err.Error()})
 	}
 	return fmt.Errorf("instrumenting module: %w", err)
 }

@@ -1,7 +1,9 @@
 package runtime
 
+import "github.com/kilnhq/kiln/runtime/fuel"
+
 // fuelGlobal is the exported global instrumented modules count fuel in.
-const fuelGlobal = "kiln_fuel"
+const fuelGlobal = fuel.GlobalName
 
 // instrument rewrites a module for fuel metering.
-var instrument = func(wasm []byte) ([]byte, error) { return wasm, nil }
+var instrument = fuel.Instrument
