@@ -80,7 +80,7 @@ func TestInvokeThroughTriggersAndAPI(t *testing.T) {
 	if code != 201 || ex["status"] != "completed" || ex["responseStatusCode"] != 200.0 || ex["responseBody"] != "PUT /api? greeting=hej fn=echo body=b" {
 		t.Fatalf("sync execution: %d %v", code, ex)
 	}
-	if !strings.Contains(ex["logs"].(string), "handling PUT") {
+	if ex["fuel"].(float64) <= 0 || !strings.Contains(ex["logs"].(string), "handling PUT") {
 		t.Fatalf("usage and logs not recorded: %v", ex)
 	}
 	if code, got := e.call(t, e.admin, "GET", "/v1/functions/echo/executions/"+ex["$id"].(string), nil); code != 200 || got["fuel"] != ex["fuel"] {
