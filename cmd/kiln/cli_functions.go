@@ -7,11 +7,13 @@ import (
 	"fmt"
 	"os"
 	"strconv"
+
+	"github.com/kilnhq/kiln/sdk/client"
 )
 
-// clientCommand parses the shared client flags plus extra ones, and checks
-// the number of positional arguments.
-func clientCommand(name string, args []string, nargs int, usage string, extra func(*flag.FlagSet)) (*clientOptions, []string, error) {
+// clientCommand parses the shared client flags plus extra ones, checks the
+// number of positional arguments and makes the API client.
+func clientCommand(name string, args []string, nargs int, usage string, extra func(*flag.FlagSet)) (*clientOptions, *client.Client, []string, error) {
 	o := &clientOptions{}
 	fs := newFlagSet(name)
 	o.register(fs)
@@ -19,22 +21,22 @@ func clientCommand(name string, args []string, nargs int, usage string, extra fu
 		extra(fs)
 	}
 	if err := parseWithEnv(fs, reorderFlags(args)); err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	if fs.NArg() != nargs {
-		return nil, nil, errors.New("usage: kiln " + usage)
+		return nil, nil, nil, errors.New("usage: kiln " + usage)
 	}
-	return o, fs.Args(), nil
+	c, err := o.client()
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	return o, c, fs.Args(), nil
 }
 
 func runFunctions(args []string) error {
 	return subcommand("functions", map[string]func([]string) error{
 		"list": func(args []string) error {
-			o, _, err := clientCommand("functions list", args, 0, "functions list", nil)
-			if err != nil {
-				return err
-			}
-			c, err := o.client()
+			o, c, _, err := clientCommand("functions list", args, 0, "functions list", nil)
 			if err != nil {
 				return err
 			}
@@ -53,11 +55,7 @@ func runFunctions(args []string) error {
 			return nil
 		},
 		"get": func(args []string) error {
-			o, pos, err := clientCommand("functions get", args, 1, "functions get ID", nil)
-			if err != nil {
-				return err
-			}
-			c, err := o.client()
+			o, c, pos, err := clientCommand("functions get", args, 1, "functions get ID", nil)
 			if err != nil {
 				return err
 			}
@@ -73,11 +71,7 @@ func runFunctions(args []string) error {
 			return nil
 		},
 		"delete": func(args []string) error {
-			o, pos, err := clientCommand("functions delete", args, 1, "functions delete ID", nil)
-			if err != nil {
-				return err
-			}
-			c, err := o.client()
+			_, c, pos, err := clientCommand("functions delete", args, 1, "functions delete ID", nil)
 			if err != nil {
 				return err
 			}
@@ -93,11 +87,7 @@ func runFunctions(args []string) error {
 func runDeployments(args []string) error {
 	return subcommand("deployments", map[string]func([]string) error{
 		"list": func(args []string) error {
-			o, pos, err := clientCommand("deployments list", args, 1, "deployments list FUNCTION", nil)
-			if err != nil {
-				return err
-			}
-			c, err := o.client()
+			o, c, pos, err := clientCommand("deployments list", args, 1, "deployments list FUNCTION", nil)
 			if err != nil {
 				return err
 			}
@@ -125,11 +115,7 @@ func runDeployments(args []string) error {
 			return nil
 		},
 		"activate": func(args []string) error {
-			o, pos, err := clientCommand("deployments activate", args, 2, "deployments activate FUNCTION DEPLOYMENT", nil)
-			if err != nil {
-				return err
-			}
-			c, err := o.client()
+			o, c, pos, err := clientCommand("deployments activate", args, 2, "deployments activate FUNCTION DEPLOYMENT", nil)
 			if err != nil {
 				return err
 			}
@@ -150,13 +136,9 @@ func runVars(args []string) error {
 	return subcommand("vars", map[string]func([]string) error{
 		"set": func(args []string) error {
 			var secret bool
-			o, pos, err := clientCommand("vars set", args, 3, "vars set FUNCTION KEY VALUE [--secret]", func(fs *flag.FlagSet) {
+			_, c, pos, err := clientCommand("vars set", args, 3, "vars set FUNCTION KEY VALUE [--secret]", func(fs *flag.FlagSet) {
 				fs.BoolVar(&secret, "secret", false, "store the value encrypted and never show it again")
 			})
-			if err != nil {
-				return err
-			}
-			c, err := o.client()
 			if err != nil {
 				return err
 			}
@@ -175,11 +157,7 @@ func runVars(args []string) error {
 			return err
 		},
 		"list": func(args []string) error {
-			o, pos, err := clientCommand("vars list", args, 1, "vars list FUNCTION", nil)
-			if err != nil {
-				return err
-			}
-			c, err := o.client()
+			o, c, pos, err := clientCommand("vars list", args, 1, "vars list FUNCTION", nil)
 			if err != nil {
 				return err
 			}
@@ -202,11 +180,7 @@ func runVars(args []string) error {
 			return nil
 		},
 		"rm": func(args []string) error {
-			o, pos, err := clientCommand("vars rm", args, 2, "vars rm FUNCTION KEY", nil)
-			if err != nil {
-				return err
-			}
-			c, err := o.client()
+			_, c, pos, err := clientCommand("vars rm", args, 2, "vars rm FUNCTION KEY", nil)
 			if err != nil {
 				return err
 			}

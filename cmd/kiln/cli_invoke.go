@@ -15,16 +15,12 @@ import (
 func runInvoke(args []string) error {
 	var data, method, path string
 	var async bool
-	o, pos, err := clientCommand("invoke", args, 1, "invoke FUNCTION [--data BODY] [--method M] [--path /p] [--async]", func(fs *flag.FlagSet) {
+	o, c, pos, err := clientCommand("invoke", args, 1, "invoke FUNCTION [--data BODY] [--method M] [--path /p] [--async]", func(fs *flag.FlagSet) {
 		fs.StringVar(&data, "data", "", "request body")
 		fs.StringVar(&method, "method", "POST", "HTTP method")
 		fs.StringVar(&path, "path", "/", "path (and query) the function sees")
 		fs.BoolVar(&async, "async", false, "queue the execution and return at once")
 	})
-	if err != nil {
-		return err
-	}
-	c, err := o.client()
 	if err != nil {
 		return err
 	}
@@ -56,14 +52,10 @@ func runInvoke(args []string) error {
 func runLogs(args []string) error {
 	var follow bool
 	var limit int
-	o, pos, err := clientCommand("logs", args, 1, "logs FUNCTION [-f] [--limit N]", func(fs *flag.FlagSet) {
+	o, c, pos, err := clientCommand("logs", args, 1, "logs FUNCTION [-f] [--limit N]", func(fs *flag.FlagSet) {
 		fs.BoolVar(&follow, "f", false, "follow: keep printing new executions")
 		fs.IntVar(&limit, "limit", 20, "how many recent executions to show")
 	})
-	if err != nil {
-		return err
-	}
-	c, err := o.client()
 	if err != nil {
 		return err
 	}
