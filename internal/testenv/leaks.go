@@ -10,12 +10,19 @@ import (
 // CheckLeaks records the goroutines running now and, when the test ends,
 // fails it if goroutines started since are still running after a grace
 // period of a few seconds. Call it first in a test, before starting servers.
+//
+// Goroutines of the runtime, the testing package and signal handling are
+// ignored, as are process-wide goroutines some libraries start once.
 func CheckLeaks(tb testing.TB) {
 	tb.Helper()
+	checkLeaks(tb, 5*time.Second)
+}
+
+func checkLeaks(tb testing.TB, grace time.Duration) {
 	before := goroutineIDs()
 	tb.Cleanup(func() {
 		var leaked []string
-		deadline := time.Now().Add(5 * time.Second)
+		deadline := time.Now().Add(grace)
 		for {
 			leaked = leaked[:0]
 			for id, stack := range goroutineStacks() {

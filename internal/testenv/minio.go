@@ -3,12 +3,14 @@ package testenv
 import (
 	"crypto/rand"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"net"
 	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -16,6 +18,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/kilnhq/kiln/internal/wasmtest"
 	"github.com/kilnhq/kiln/store/objects"
 )
 
@@ -31,13 +34,13 @@ var (
 	bucketSeq atomic.Int64
 )
 
-// MinIO returns the settings of a fresh bucket on a real MinIO server, one
-// server per test binary. The server binary is $KILN_MINIO if set, else the
-// cached build <user cache dir>/kiln/tools/minio-<version>/minio, built on
-// first use with `go install` at MinIOVersion (several minutes, once).
+// MinIO returns the settings of a fresh bucket (not yet created; NewS3
+// creates it) on a real MinIO server listening on a free loopback port,
+// one server per test binary, stopped by Main. The server binary is found
+// by MinIOBinary; building it the first time takes several minutes.
 func MinIO(tb testing.TB) objects.S3Config {
 	tb.Helper()
-	minioOnce.Do(func() { minioCfg, minioErr = startMinIO(tb) })
+	minioOnce.Do(func() { minioCfg, minioErr = startMinIO(tb.Logf) })
 	if minioErr != nil {
 		tb.Fatalf("testenv: starting MinIO: %v", minioErr)
 	}
@@ -46,17 +49,24 @@ func MinIO(tb testing.TB) objects.S3Config {
 	return cfg
 }
 
-// MinIOBinary returns the path of the pinned MinIO server, building it into
-// the cache if needed.
+// MinIOBinary returns the path of the pinned MinIO server: $KILN_MINIO if
+// set, else <tools>/minio-<MinIOVersion>/minio where <tools> is the "tools"
+// directory beside wasmtest.CacheDir() (by default
+// <user cache dir>/kiln/tools; with $KILN_TEST_CACHE=/x/test, /x/tools).
+// A missing binary is built there once with `go install` under a lock file,
+// so test binaries running at the same time wait for one build.
 func MinIOBinary(logf func(string, ...any)) (string, error) {
 	if p := os.Getenv("KILN_MINIO"); p != "" {
+		if _, err := os.Stat(p); err != nil {
+			return "", fmt.Errorf("KILN_MINIO: %w", err)
+		}
 		return p, nil
 	}
-	base, err := os.UserCacheDir()
+	cache, err := wasmtest.CacheDir()
 	if err != nil {
 		return "", err
 	}
-	dir := filepath.Join(base, "kiln", "tools", "minio-"+MinIOVersion)
+	dir := filepath.Join(filepath.Dir(cache), "tools", "minio-"+MinIOVersion)
 	bin := filepath.Join(dir, "minio")
 	if _, err := os.Stat(bin); err == nil {
 		return bin, nil
@@ -64,35 +74,62 @@ func MinIOBinary(logf func(string, ...any)) (string, error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return "", err
 	}
-	// Test binaries of several packages run at once: one builds, the rest wait.
 	lock, err := os.OpenFile(filepath.Join(dir, ".lock"), os.O_CREATE|os.O_RDWR, 0o644)
 	if err != nil {
 		return "", err
 	}
 	defer lock.Close()
-	if err := syscall.Flock(int(lock.Fd()), syscall.LOCK_EX); err != nil {
-		return "", err
+	if err := syscall.Flock(int(lock.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); errors.Is(err, syscall.EWOULDBLOCK) {
+		logf("waiting for another process building MinIO into %s", dir)
+		err = syscall.Flock(int(lock.Fd()), syscall.LOCK_EX)
+	} else if err != nil {
+		return "", fmt.Errorf("locking %s: %w", dir, err)
 	}
 	defer syscall.Flock(int(lock.Fd()), syscall.LOCK_UN)
 	if _, err := os.Stat(bin); err == nil {
 		return bin, nil
 	}
-	logf("building MinIO %s into %s (once; takes several minutes)", MinIOVersion, dir)
-	tmp := filepath.Join(dir, "build")
-	cmd := exec.Command(goTool(), "install", minioModule+"@"+MinIOVersion)
-	cmd.Env = append(os.Environ(), "GOBIN="+tmp, "CGO_ENABLED=0")
-	if out, err := cmd.CombinedOutput(); err != nil {
-		return "", fmt.Errorf("go install %s@%s: %v\n%s", minioModule, MinIOVersion, err, out)
-	}
-	if err := os.Rename(filepath.Join(tmp, "minio"), bin); err != nil {
-		return "", err
-	}
-	os.RemoveAll(tmp)
-	return bin, nil
+	return bin, buildMinIO(dir, bin, logf)
 }
 
-func startMinIO(tb testing.TB) (objects.S3Config, error) {
-	bin, err := MinIOBinary(tb.Logf)
+func buildMinIO(dir, bin string, logf func(string, ...any)) error {
+	logf("building MinIO %s into %s (once; takes several minutes)", MinIOVersion, dir)
+	tmp := filepath.Join(dir, "build")
+	_ = os.RemoveAll(tmp)
+	defer os.RemoveAll(tmp)
+	cmd := exec.Command(goTool(), "install", minioModule+"@"+MinIOVersion)
+	cmd.Env = append(os.Environ(), "GOBIN="+tmp, "CGO_ENABLED=0", "GOFLAGS=-mod=mod", "GOWORK=off")
+	cmd.Dir = dir // outside any module, so go install uses only the pinned version
+	done := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		began := time.Now()
+		for {
+			select {
+			case <-done:
+				return
+			case <-time.After(30 * time.Second):
+				logf("still building MinIO (%s)", time.Since(began).Round(time.Second))
+			}
+		}
+	}()
+	out, err := cmd.CombinedOutput()
+	close(done)
+	wg.Wait()
+	if err != nil {
+		return fmt.Errorf("go install %s@%s: %v\n%s", minioModule, MinIOVersion, err, out)
+	}
+	if err := os.Rename(filepath.Join(tmp, "minio"), bin); err != nil {
+		return fmt.Errorf("caching minio: %w", err)
+	}
+	logf("MinIO built: %s", bin)
+	return nil
+}
+
+func startMinIO(logf func(string, ...any)) (objects.S3Config, error) {
+	bin, err := MinIOBinary(logf)
 	if err != nil {
 		return objects.S3Config{}, err
 	}
@@ -101,23 +138,48 @@ func startMinIO(tb testing.TB) (objects.S3Config, error) {
 		return objects.S3Config{}, err
 	}
 	user, pass := "kiln"+randHex(4), randHex(16)
-	var cmd *exec.Cmd
-	var addr string
+	logPath := filepath.Join(dir, "minio.log")
 	// A port found free may be taken before MinIO binds it; retry a few times.
 	for attempt := 0; attempt < 5; attempt++ {
-		addr = "127.0.0.1:" + strconv.Itoa(FreePort(tb))
-		console := "127.0.0.1:" + strconv.Itoa(FreePort(tb))
-		cmd = exec.Command(bin, "server", filepath.Join(dir, "data"), "--address", addr, "--console-address", console, "--quiet")
+		port, err1 := freePort()
+		console, err2 := freePort()
+		if err := errors.Join(err1, err2); err != nil {
+			os.RemoveAll(dir)
+			return objects.S3Config{}, err
+		}
+		addr := "127.0.0.1:" + strconv.Itoa(port)
+		cmd := exec.Command(bin, "server", filepath.Join(dir, "data"), "--address", addr,
+			"--console-address", "127.0.0.1:"+strconv.Itoa(console), "--quiet")
 		cmd.Env = append(os.Environ(), "MINIO_ROOT_USER="+user, "MINIO_ROOT_PASSWORD="+pass,
 			"MINIO_BROWSER=off", "MINIO_UPDATE=off", "MINIO_CI_CD=1")
-		logFile, _ := os.Create(filepath.Join(dir, "minio.log"))
+		logFile, err := os.Create(logPath)
+		if err != nil {
+			os.RemoveAll(dir)
+			return objects.S3Config{}, err
+		}
 		cmd.Stdout, cmd.Stderr = logFile, logFile
+		// The server dies with the test binary even if Main never runs (a panic, a timeout).
 		cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
-		if err := cmd.Start(); err != nil {
+		exited := make(chan struct{})
+		started := make(chan error, 1)
+		go func() {
+			defer close(exited)
+			// Pdeathsig follows the creating thread: keep it for the server's life.
+			runtime.LockOSThread()
+			defer runtime.UnlockOSThread()
+			if err := cmd.Start(); err != nil {
+				started <- err
+				return
+			}
+			started <- nil
+			_ = cmd.Wait()
+		}()
+		err = <-started
+		logFile.Close()
+		if err != nil {
+			os.RemoveAll(dir)
 			return objects.S3Config{}, fmt.Errorf("starting %s: %w", bin, err)
 		}
-		exited := make(chan struct{})
-		go func() { _ = cmd.Wait(); close(exited) }()
 		if waitHTTP(addr, exited, 60*time.Second) {
 			atExit(func() {
 				_ = cmd.Process.Signal(syscall.SIGTERM)
@@ -125,6 +187,7 @@ func startMinIO(tb testing.TB) (objects.S3Config, error) {
 				case <-exited:
 				case <-time.After(10 * time.Second):
 					_ = cmd.Process.Kill()
+					<-exited
 				}
 				os.RemoveAll(dir)
 			})
@@ -133,7 +196,7 @@ func startMinIO(tb testing.TB) (objects.S3Config, error) {
 		_ = cmd.Process.Kill()
 		<-exited
 	}
-	log, _ := os.ReadFile(filepath.Join(dir, "minio.log"))
+	log, _ := os.ReadFile(logPath)
 	os.RemoveAll(dir)
 	return objects.S3Config{}, fmt.Errorf("minio did not become ready: %s", log)
 }
@@ -141,6 +204,7 @@ func startMinIO(tb testing.TB) (objects.S3Config, error) {
 func waitHTTP(addr string, exited <-chan struct{}, timeout time.Duration) bool {
 	deadline := time.Now().Add(timeout)
 	client := &http.Client{Timeout: time.Second}
+	defer client.CloseIdleConnections()
 	for time.Now().Before(deadline) {
 		select {
 		case <-exited:
@@ -169,12 +233,18 @@ func randHex(n int) string {
 }
 
 func goTool() string {
-	p := filepath.Join(os.Getenv("GOROOT"), "bin", "go")
-	if _, err := os.Stat(p); err == nil && os.Getenv("GOROOT") != "" {
-		return p
+	if root := os.Getenv("GOROOT"); root != "" {
+		if p := filepath.Join(root, "bin", "go"); isFile(p) {
+			return p
+		}
 	}
 	if p, err := exec.LookPath("go"); err == nil {
 		return p
 	}
-	return filepath.Join(runtimeGOROOT(), "bin", "go")
+	return filepath.Join(runtime.GOROOT(), "bin", "go")
+}
+
+func isFile(p string) bool {
+	st, err := os.Stat(p)
+	return err == nil && !st.IsDir()
 }

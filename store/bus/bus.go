@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
-	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -24,19 +23,28 @@ type Config struct {
 	Dir string
 	// Host is the client listen host. Default 127.0.0.1.
 	Host string
-	// Port is the client port: 0 opens none (in-process only, the default),
+	// Port is the client port: 0 opens none (in-process only, the default;
+	// in a cluster a free port on Host, which nats-server needs to route),
 	// -1 picks a free port, >0 uses that port.
 	Port int
 	// ServerName names this node in a cluster. Default "kiln-" + random.
 	ServerName string
 	// ClusterName, ClusterHost, ClusterPort and Routes join a NATS cluster
-	// (routes as nats-route://host:port). Default: no cluster.
+	// (routes as nats-route://host:port; ClusterHost defaults to Host,
+	// ClusterPort -1 picks a free port). Default: no cluster.
 	ClusterName string
 	ClusterHost string
 	ClusterPort int
 	Routes      []string
+	// Replicas is the replica count of Kiln's streams. Default: 1 without a
+	// cluster, else min(3, len(Routes)+1). An existing stream never has its
+	// replicas lowered by a node that starts with a smaller count.
+	Replicas int
 	// ReadyTimeout bounds the wait for the server to accept connections. Default 10s.
 	ReadyTimeout time.Duration
+	// StreamTimeout bounds creating the streams, which in a cluster waits
+	// for a JetStream meta leader, so for enough peers to be up. Default 60s.
+	StreamTimeout time.Duration
 	// Logger receives the server's log lines. Default: discard.
 	Logger *slog.Logger
 }
@@ -49,13 +57,10 @@ type Bus struct {
 	closed atomic.Bool
 }
 
-// ErrNotReady means the server did not become ready in time.
-var ErrNotReady = errors.New("nats server not ready")
-
 // Start runs the server, connects to it in process and creates Kiln's streams.
 func Start(ctx context.Context, cfg Config) (*Bus, error) {
 	if cfg.Dir == "" {
-		return nil, errors.New("bus: Dir is required")
+		return nil, fmt.Errorf("%w: Dir is required", ErrConfig)
 	}
 	logger := cfg.Logger
 	if logger == nil {
@@ -70,7 +75,8 @@ func Start(ctx context.Context, cfg Config) (*Bus, error) {
 		return nil, fmt.Errorf("configuring nats server: %w", err)
 	}
 	srv.SetLoggerV2(natsLogger{logger}, false, false, false)
-	go srv.Start()
+	srv.Start() // returns once the accept loops run
+
 	ready := cfg.ReadyTimeout
 	if ready == 0 {
 		ready = 10 * time.Second
@@ -94,11 +100,18 @@ func Start(ctx context.Context, cfg Config) (*Bus, error) {
 		return nil, fmt.Errorf("opening jetstream: %w", err)
 	}
 	b := &Bus{srv: srv, nc: nc, js: js}
-	replicas := 1
-	if len(cfg.Routes) > 0 {
-		replicas = min(3, len(cfg.Routes)+1)
+	replicas := cfg.Replicas
+	if replicas <= 0 {
+		replicas = 1
+		if len(cfg.Routes) > 0 {
+			replicas = min(3, len(cfg.Routes)+1)
+		}
 	}
-	sctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	streamTimeout := cfg.StreamTimeout
+	if streamTimeout == 0 {
+		streamTimeout = 60 * time.Second
+	}
+	sctx, cancel := context.WithTimeout(ctx, streamTimeout)
 	defer cancel()
 	if err := ensureStreams(sctx, js, replicas); err != nil {
 		b.Shutdown()
@@ -125,7 +138,12 @@ func serverOptions(cfg Config) (*server.Options, error) {
 	if opts.Host == "" {
 		opts.Host = "127.0.0.1"
 	}
+	clustered := cfg.ClusterName != "" || cfg.ClusterPort != 0 || len(cfg.Routes) > 0
 	switch {
+	case cfg.Port == 0 && clustered:
+		// nats-server starts routing only once a client listener is up; with
+		// none (DontListen) the route listener never opens.
+		opts.Port = server.RANDOM_PORT
 	case cfg.Port == 0:
 		opts.DontListen = true
 	case cfg.Port < 0:
@@ -133,7 +151,7 @@ func serverOptions(cfg Config) (*server.Options, error) {
 	default:
 		opts.Port = cfg.Port
 	}
-	if cfg.ClusterName != "" || cfg.ClusterPort != 0 || len(cfg.Routes) > 0 {
+	if clustered {
 		opts.Cluster.Name = cfg.ClusterName
 		if opts.Cluster.Name == "" {
 			opts.Cluster.Name = "kiln"
@@ -149,7 +167,7 @@ func serverOptions(cfg Config) (*server.Options, error) {
 		for _, r := range cfg.Routes {
 			u, err := url.Parse(r)
 			if err != nil || u.Host == "" {
-				return nil, fmt.Errorf("bad nats route %q: want nats-route://host:port", r)
+				return nil, fmt.Errorf("%w: route %q: want nats-route://host:port", ErrConfig, r)
 			}
 			opts.Routes = append(opts.Routes, u)
 		}
@@ -174,29 +192,44 @@ func (b *Bus) ClientURL() string {
 // Version is the nats-server version.
 func (b *Bus) Version() string { return server.VERSION }
 
-// Healthy reports whether the server, JetStream and the connection work.
+// ClusterURL is the route listen URL (nats-route://host:port) other nodes
+// list in Routes, or "" when the node is not in a cluster.
+func (b *Bus) ClusterURL() string {
+	a := b.srv.ClusterAddr()
+	if a == nil {
+		return ""
+	}
+	return "nats-route://" + a.String()
+}
+
+// Healthy reports whether the server, JetStream (and in a cluster, its meta
+// group and Kiln's streams) and the in-process connection work. The error
+// wraps ErrUnhealthy.
 func (b *Bus) Healthy() error {
 	if b.closed.Load() {
-		return errors.New("nats: shut down")
+		return fmt.Errorf("%w: shut down", ErrUnhealthy)
 	}
 	if !b.nc.IsConnected() {
-		return errors.New("nats: in-process connection down")
+		return fmt.Errorf("%w: in-process connection is %s", ErrUnhealthy, b.nc.Status())
 	}
-	if !b.srv.JetStreamEnabled() {
-		return errors.New("nats: jetstream disabled")
+	if hs := b.srv.Healthz(nil); hs.Status != "ok" {
+		return fmt.Errorf("%w: %s", ErrUnhealthy, hs.Error)
 	}
 	return nil
 }
 
-// Shutdown drains the connection and stops the server. Idempotent.
+// Shutdown drains the connection (pending messages are delivered to
+// subscribers for up to 5s), stops the server and waits until its
+// goroutines end. Idempotent: later calls return at once.
 func (b *Bus) Shutdown() {
 	if !b.closed.CompareAndSwap(false, true) {
 		return
 	}
-	_ = b.nc.Drain()
-	deadline := time.Now().Add(5 * time.Second)
-	for !b.nc.IsClosed() && time.Now().Before(deadline) {
-		time.Sleep(10 * time.Millisecond)
+	if err := b.nc.Drain(); err == nil {
+		deadline := time.Now().Add(5 * time.Second)
+		for !b.nc.IsClosed() && time.Now().Before(deadline) {
+			time.Sleep(10 * time.Millisecond)
+		}
 	}
 	b.nc.Close()
 	b.srv.Shutdown()

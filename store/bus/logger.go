@@ -6,7 +6,12 @@ import (
 	"log/slog"
 )
 
-// natsLogger forwards the NATS server's log lines to a slog.Logger.
+// natsLogger forwards the NATS server's log lines to a slog.Logger, tagged
+// component=nats. Notices go to Debug: at startup nats-server prints a
+// banner of some thirty notice lines that would bury Kiln's own Info
+// output, and what a node operator needs (warnings, errors) keeps its level.
+// Debug and trace lines are only produced if enabled on the server, which
+// Kiln does not do.
 type natsLogger struct{ l *slog.Logger }
 
 func (n natsLogger) log(level slog.Level, format string, v ...any) {

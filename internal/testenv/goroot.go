@@ -1,5 +1,0 @@
-package testenv
-
-import "runtime"
-
-func runtimeGOROOT() string { return runtime.GOROOT() }
