@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -186,6 +187,24 @@ func TestDeployBuildActivateRollback(t *testing.T) {
 	if code, fn = e.call(t, e.admin, "PATCH", "/v1/functions/fn/deployment", map[string]any{"deploymentId": id1}); code != 200 || fn["deploymentId"] != id1 {
 		t.Fatalf("rollback: %d %v", code, fn)
 	}
+	// Activations racing each other all succeed and leave one of them active.
+	var wg sync.WaitGroup
+	for i := 0; i < 10; i++ {
+		for _, id := range []string{id1, id3} {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				if code, body := e.call(t, e.admin, "PATCH", "/v1/functions/fn/deployment", map[string]any{"deploymentId": id}); code != 200 {
+					t.Errorf("concurrent activation: %d %v", code, body)
+				}
+			}()
+		}
+	}
+	wg.Wait()
+	if _, fn = e.call(t, e.admin, "GET", "/v1/functions/fn", nil); fn["deploymentId"] != id1 && fn["deploymentId"] != id3 {
+		t.Fatalf("after concurrent activations: %v", fn["deploymentId"])
+	}
+	e.call(t, e.admin, "PATCH", "/v1/functions/fn/deployment", map[string]any{"deploymentId": id1})
 	if code, body := e.call(t, e.admin, "DELETE", "/v1/functions/fn/deployments/"+id1, nil); code != 400 {
 		t.Fatalf("deleting the active deployment: %d %v", code, body)
 	}
