@@ -223,7 +223,7 @@ func TestInfiniteLoopDeadline(t *testing.T) {
 func TestInfiniteLoopOutOfFuel(t *testing.T) {
 	e := testEngine(t)
 	if !e.Metered() {
-		t.Skip("engine not fuel-metered: runtime/fuel is not in this tree yet")
+		t.Fatal("the engine is not fuel-metered")
 	}
 	w := load(t, `export default { fetch(req) { if (new URL(req.url).pathname === "/spin") while (true) {} return new Response("ok") } }`, LoadOptions{})
 	_, stats, err := w.Fetch(context.Background(), get("http://x/spin"), Invocation{Fuel: 50_000_000})
