@@ -6,13 +6,14 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/kilnhq/kiln/builder/gosdk"
 	"github.com/tetratelabs/wazero"
 )
 
 // ABIs an artifact can implement, detected from its imports and exports.
 const (
 	// ABIReactor: a module initialised once (_initialize) that serves many
-	// calls through kiln_handle* exports; what the Go SDK builds.
+	// calls through its kiln_handle export; what the Go SDK builds.
 	ABIReactor = "reactor"
 	// ABIWAGI: a WASI command (_start) run once per request, request in
 	// environment and stdin, response on stdout.
@@ -22,10 +23,13 @@ const (
 	ABIExtism = "extism"
 )
 
+// Names of the reactor ABI (sdk/go/ABI.md), as runtime/internal/wire
+// keeps them; runtime checks the signatures when a deployment is created.
 const (
-	// handlerExportPrefix starts the names of the Go SDK's handler exports.
-	handlerExportPrefix = "kiln_handle"
-	extismHostModule    = "extism:host/env"
+	exportHandle     = "kiln_handle"
+	exportBuffer     = "kiln_buffer"
+	exportVersion    = "kiln_abi_version"
+	extismHostModule = "extism:host/env"
 )
 
 // moduleInfo is what the builder needs to know of a compiled module.
@@ -37,15 +41,6 @@ type moduleInfo struct {
 func (m moduleInfo) exports1(name string) bool {
 	i := sort.SearchStrings(m.exports, name)
 	return i < len(m.exports) && m.exports[i] == name
-}
-
-func (m moduleInfo) hasHandler() bool {
-	for _, e := range m.exports {
-		if strings.HasPrefix(e, handlerExportPrefix) {
-			return true
-		}
-	}
-	return false
 }
 
 func (m moduleInfo) importsFrom(mod string) bool {
@@ -95,14 +90,14 @@ func inspect(ctx context.Context, wasm []byte) (moduleInfo, error) {
 	return info, nil
 }
 
-// detectABI names the contract a module implements: Extism if it imports
-// the Extism host, a reactor if it has _initialize and a kiln_handle*
-// export, WAGI if it has _start; "" if none.
+// detectABI names the contract a module implements, by the rules runtime
+// applies: Extism if it imports the Extism host, a reactor if it exports
+// kiln_handle, WAGI if it exports _start; "" if none.
 func detectABI(m moduleInfo) string {
 	switch {
 	case m.importsFrom(extismHostModule):
 		return ABIExtism
-	case m.exports1("_initialize") && m.hasHandler():
+	case m.exports1(exportHandle):
 		return ABIReactor
 	case m.exports1("_start"):
 		return ABIWAGI
@@ -116,15 +111,18 @@ func checkABI(runtime string, m moduleInfo) (string, string) {
 	abi := detectABI(m)
 	switch runtime {
 	case RuntimeGo:
-		if abi != ABIReactor {
-			return "", fmt.Sprintf("the module exports no %s* function: the program must register its handler with kiln.Handle from %s in an init function", handlerExportPrefix, "github.com/kilnhq/kiln/sdk/go")
+		for _, name := range []string{exportHandle, exportBuffer, exportVersion} {
+			if !m.exports1(name) {
+				return "", fmt.Sprintf("the module does not export %s: import %s and register the handler with kiln.Handle in an init function", name, gosdk.ModulePath)
+			}
 		}
+		abi = ABIReactor
 	case RuntimeWASI:
 		switch abi {
 		case ABIExtism:
 			return "", "the module imports the Extism host (" + extismHostModule + "): deploy it with the extism runtime"
 		case "":
-			return "", "the module exports neither _start (a WASI command) nor _initialize with " + handlerExportPrefix + "* (a Kiln reactor)"
+			return "", "the module exports neither _start (a WASI command) nor " + exportHandle + " (a Kiln reactor)"
 		}
 	case RuntimeExtism:
 		if abi != ABIExtism && len(m.pluginFunctions()) == 0 {

@@ -74,7 +74,7 @@ func checkArtifact(t *testing.T, a *Artifact, abi string) {
 func TestBuildPrebuilt(t *testing.T) {
 	command := tinyModule(nil, "_start")
 	plugin := tinyModule([][2]string{{"extism:host/env", "input_length"}}, "greet")
-	reactor := tinyModule(nil, "_initialize", "kiln_handle_http")
+	reactor := tinyModule(nil, "_initialize", "kiln_handle", "kiln_buffer")
 	for _, tc := range []struct {
 		name    string
 		runtime string

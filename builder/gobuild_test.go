@@ -6,20 +6,61 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/kilnhq/kiln/runtime"
 )
 
-// plainHandler is a Go reactor that exports a kiln_handle* function
-// without the SDK, to exercise the pipeline on its own.
-const plainHandler = `package main
+// helloGo is the smallest real Go function: a net/http handler registered
+// with the SDK.
+var helloGo = map[string]string{
+	"go.mod": "module hello\n\ngo 1.26\n",
+	"main.go": `package main
 
-//go:wasmexport kiln_handle_http
-func handle() int32 { return 200 }
+import (
+	"fmt"
+	"net/http"
+
+	kiln "github.com/kilnhq/kiln/sdk/go"
+)
+
+func init() {
+	kiln.Handle(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		fmt.Fprintf(w, "hello, %s", r.URL.Query().Get("name"))
+	}))
+}
 
 func main() {}
-`
+`,
+}
 
-func TestBuildGoPlainReactor(t *testing.T) {
-	src := writeSource(t, map[string]string{"go.mod": "module fn\n\ngo 1.26\n", "main.go": plainHandler})
+// serve deploys an artifact on a real engine and makes one request.
+func serve(t *testing.T, a *Artifact, url string) *runtime.Result {
+	t.Helper()
+	ctx := context.Background()
+	e, err := runtime.New(ctx, runtime.Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { e.Close(ctx) })
+	m, err := e.CompileInstrumented(ctx, a.Wasm)
+	if err != nil {
+		t.Fatalf("compiling artifact: %v", err)
+	}
+	defer m.Close(ctx)
+	d, err := e.Deploy("hello", m, runtime.DeploymentConfig{ABI: runtime.ABI(a.ABI)})
+	if err != nil {
+		t.Fatalf("deploying artifact: %v", err)
+	}
+	defer d.Close()
+	res, err := d.Invoke(ctx, &runtime.Request{URL: url})
+	if err != nil {
+		t.Fatalf("invoking artifact: %v", err)
+	}
+	return res
+}
+
+func TestBuildGoHello(t *testing.T) {
+	src := writeSource(t, helloGo)
 	var log bytes.Buffer
 	a, err := newBuilder(t, Config{}).Build(context.Background(), Spec{Runtime: "go-1.26", SourceDir: src}, &log)
 	if err != nil {
@@ -31,13 +72,55 @@ func TestBuildGoPlainReactor(t *testing.T) {
 			t.Errorf("log lacks %q:\n%s", step, log.String())
 		}
 	}
+	t.Logf("build log:\n%s", log.String())
+	res := serve(t, a, "/?name=kiln")
+	if res.Status != 200 || string(res.Body) != "hello, kiln" || res.Fuel == 0 {
+		t.Fatalf("artifact served %d %q with fuel %d, want 200 \"hello, kiln\" with fuel counted", res.Status, res.Body, res.Fuel)
+	}
+}
+
+func TestBuildGoVendoredProject(t *testing.T) {
+	files := map[string]string{
+		"go.mod": "module hello\n\ngo 1.26\n\nrequire github.com/acme/greet v1.0.0\n",
+		"main.go": `package main
+
+import (
+	"net/http"
+
+	"github.com/acme/greet"
+	kiln "github.com/kilnhq/kiln/sdk/go"
+)
+
+func init() {
+	kiln.Handle(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Write([]byte(greet.Hello(r.URL.Query().Get("name"))))
+	}))
+}
+
+func main() {}
+`,
+		"vendor/modules.txt":                    "# github.com/acme/greet v1.0.0\n## explicit; go 1.21\ngithub.com/acme/greet\n",
+		"vendor/github.com/acme/greet/greet.go": "package greet\n\nfunc Hello(name string) string { return \"greetings, \" + name }\n",
+	}
+	src := writeSource(t, files)
+	var log bytes.Buffer
+	a, err := newBuilder(t, Config{}).Build(context.Background(), Spec{Runtime: RuntimeGo, SourceDir: src}, &log)
+	if err != nil {
+		t.Fatalf("Build: %v\n%s", err, log.String())
+	}
+	if !strings.Contains(log.String(), "Added the Kiln Go SDK to vendor/") {
+		t.Errorf("log does not say the SDK was vendored:\n%s", log.String())
+	}
+	if res := serve(t, a, "/?name=vendor"); string(res.Body) != "greetings, vendor" {
+		t.Fatalf("artifact served %d %q", res.Status, res.Body)
+	}
 }
 
 func TestBuildGoWithoutHandler(t *testing.T) {
 	src := writeSource(t, map[string]string{"go.mod": "module fn\n\ngo 1.26\n", "main.go": "package main\n\nfunc main() { println(\"hi\") }\n"})
 	_, err := newBuilder(t, Config{}).Build(context.Background(), Spec{Runtime: RuntimeGo, SourceDir: src}, nil)
 	be := wantBuildErr(t, err, ErrABI)
-	if !strings.Contains(be.Messages[0].Text, "kiln.Handle") {
+	if !strings.Contains(be.Messages[0].Text, "kiln.Handle") || !strings.Contains(be.Messages[0].Text, "kiln_handle") {
 		t.Errorf("message %q does not point at kiln.Handle", be.Messages[0].Text)
 	}
 }
@@ -57,7 +140,7 @@ func TestBuildGoCompileError(t *testing.T) {
 }
 
 func TestBuildGoTimeout(t *testing.T) {
-	src := writeSource(t, map[string]string{"go.mod": "module fn\n\ngo 1.26\n", "main.go": plainHandler})
+	src := writeSource(t, helloGo)
 	// A fresh cache: the standard library must be compiled, which takes
 	// far longer than the limit.
 	_, err := newBuilder(t, Config{CacheDir: t.TempDir(), Timeout: time.Second}).Build(context.Background(), Spec{Runtime: RuntimeGo, SourceDir: src}, nil)
@@ -69,7 +152,7 @@ func TestBuildGoWithoutToolchain(t *testing.T) {
 	if err != nil {
 		t.Fatalf("New must succeed without Go: %v", err)
 	}
-	src := writeSource(t, map[string]string{"main.go": plainHandler})
+	src := writeSource(t, helloGo)
 	_, err = b.Build(context.Background(), Spec{Runtime: RuntimeGo, SourceDir: src}, nil)
 	wantBuildErr(t, err, ErrNoToolchain)
 	// Prebuilt modules still build.
