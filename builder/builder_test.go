@@ -125,6 +125,7 @@ func TestBuildPrebuiltRejected(t *testing.T) {
 		{"truncated", RuntimeWASI, map[string]string{"bin/app.wasm": truncated}, "", ErrInvalidModule, "bin/app.wasm", "not a valid WebAssembly module"},
 		{"extism plugin as wasi", RuntimeWASI, map[string]string{"p.wasm": plugin}, "", ErrABI, "p.wasm", "extism runtime"},
 		{"no entry point at all", RuntimeWASI, map[string]string{"lib.wasm": string(tinyModule(nil, "helper"))}, "", ErrABI, "lib.wasm", "_start"},
+		{"exports the fuel global's name", RuntimeWASI, map[string]string{"app.wasm": string(tinyModule(nil, "_start", "kiln_fuel"))}, "", ErrUnsupportedModule, "app.wasm", "kiln_fuel"},
 		{"extism without functions", RuntimeExtism, map[string]string{"p.wasm": command}, "", ErrABI, "p.wasm", "no plugin function"},
 		{"unknown runtime", "cobol", map[string]string{"a.wasm": command}, "", ErrUnknownRuntime, "", "cobol"},
 	} {

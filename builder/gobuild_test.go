@@ -3,10 +3,13 @@ package builder
 import (
 	"bytes"
 	"context"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/kilnhq/kiln/builder/gosdk"
 	"github.com/kilnhq/kiln/runtime"
 )
 
@@ -112,6 +115,30 @@ func main() {}
 		t.Errorf("log does not say the SDK was vendored:\n%s", log.String())
 	}
 	if res := serve(t, a, "/?name=vendor"); string(res.Body) != "greetings, vendor" {
+		t.Fatalf("artifact served %d %q", res.Status, res.Body)
+	}
+}
+
+// A project that vendored the SDK itself builds with its own copy.
+func TestBuildGoVendoredSDK(t *testing.T) {
+	src := writeSource(t, map[string]string{
+		"go.mod":             "module hello\n\ngo 1.26\n\nrequire github.com/kilnhq/kiln/sdk/go v0.0.0\n\nreplace github.com/kilnhq/kiln/sdk/go => ../sdk/go\n",
+		"main.go":            helloGo["main.go"],
+		"vendor/modules.txt": "# github.com/kilnhq/kiln/sdk/go v0.0.0 => ../sdk/go\n## explicit; go 1.24\ngithub.com/kilnhq/kiln/sdk/go\n# github.com/kilnhq/kiln/sdk/go => ../sdk/go\n",
+	})
+	vendored := filepath.Join(src, "vendor", filepath.FromSlash(gosdk.ModulePath))
+	if err := gosdk.WriteTo(vendored); err != nil {
+		t.Fatal(err)
+	}
+	os.Remove(filepath.Join(vendored, "go.mod"))
+	a, err := newBuilder(t, Config{}).Build(context.Background(), Spec{Runtime: RuntimeGo, SourceDir: src}, nil)
+	if err != nil {
+		t.Fatalf("Build: %v", err)
+	}
+	if len(a.Warnings) != 1 || a.Warnings[0].File != "vendor/modules.txt" || !strings.Contains(a.Warnings[0].Text, "its own copy") {
+		t.Errorf("warnings = %v, want one saying the vendored SDK is used", a.Warnings)
+	}
+	if res := serve(t, a, "/?name=v"); string(res.Body) != "hello, v" {
 		t.Fatalf("artifact served %d %q", res.Status, res.Body)
 	}
 }
