@@ -7,39 +7,59 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"hash/fnv"
 	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
 	"sort"
 	"strings"
+	"sync"
+	"syscall"
 )
 
-// Local stores objects as files under one directory. Each object is a data
-// file plus a small JSON sidecar (content type, etag); both are written to a
-// temp file, synced and renamed, so a crash never leaves a torn object.
+// Local stores objects as files under one directory:
+//
+//	<dir>/objects/<seg>.d/<seg>.d/<last>.o   the content
+//	<dir>/objects/<seg>.d/<seg>.d/<last>.m   JSON metadata: content type, etag (hex md5), size, inode
+//	<dir>/tmp/                               writes in progress
+//
+// Directory segments end in ".d" and objects in ".o", so the keys "a" and
+// "a/b" can both exist, as they can on S3. Content is written to a temp
+// file, synced and renamed into place, so a reader never sees a torn
+// object. Metadata names the inode of the content it describes: metadata
+// left stale by a crash between the two renames is detected, and the etag
+// recomputed, instead of being reported for the wrong content.
+//
+// A Local is safe for concurrent use within one process; two processes must
+// not share a directory (a Kiln node holds a lock on its data dir).
 type Local struct {
-	dir string
+	dir   string
+	locks [64]sync.RWMutex // by key hash: a Put's two renames are atomic to readers
 }
 
 const (
-	dataDir = "data"
-	metaDir = "meta"
+	treeDir = "objects"
 	tmpDir  = "tmp"
+	dirExt  = ".d"
+	dataExt = ".o"
+	metaExt = ".m"
+	// maxSegment keeps <segment><ext> within the 255-byte name limit of common filesystems.
+	maxSegment = 250
 )
 
-// NewLocal opens (creating if needed) a local store in dir.
+// NewLocal opens (creating if needed) a local store in dir and removes
+// temp files left by writes a crash interrupted.
 func NewLocal(dir string) (*Local, error) {
 	abs, err := filepath.Abs(dir)
 	if err != nil {
 		return nil, fmt.Errorf("resolving %s: %w", dir, err)
 	}
-	for _, d := range []string{dataDir, metaDir, tmpDir} {
+	for _, d := range []string{treeDir, tmpDir} {
 		if err := os.MkdirAll(filepath.Join(abs, d), 0o755); err != nil {
 			return nil, fmt.Errorf("creating object store dir: %w", err)
 		}
 	}
-	// Temp files of a crashed write are garbage.
 	if entries, err := os.ReadDir(filepath.Join(abs, tmpDir)); err == nil {
 		for _, e := range entries {
 			_ = os.Remove(filepath.Join(abs, tmpDir, e.Name()))
@@ -52,12 +72,13 @@ type localMeta struct {
 	ContentType string `json:"contentType"`
 	ETag        string `json:"etag"`
 	Size        int64  `json:"size"`
+	Inode       uint64 `json:"inode"`
 }
 
 // Name implements Store.
 func (l *Local) Name() string { return "local" }
 
-// Ping implements Store.
+// Ping implements Store: the directory must be writable.
 func (l *Local) Ping(ctx context.Context) error {
 	f, err := os.CreateTemp(filepath.Join(l.dir, tmpDir), "ping-")
 	if err != nil {
@@ -67,12 +88,31 @@ func (l *Local) Ping(ctx context.Context) error {
 	return os.Remove(f.Name())
 }
 
+func (l *Local) lock(key string) *sync.RWMutex {
+	h := fnv.New32a()
+	h.Write([]byte(key))
+	return &l.locks[h.Sum32()%uint32(len(l.locks))]
+}
+
+// paths returns the content and metadata files of key.
 func (l *Local) paths(key string) (data, meta string, err error) {
 	if err := CheckKey(key); err != nil {
 		return "", "", err
 	}
-	rel := filepath.FromSlash(key)
-	return filepath.Join(l.dir, dataDir, rel), filepath.Join(l.dir, metaDir, rel+".json"), nil
+	segs := strings.Split(key, "/")
+	for _, s := range segs {
+		if len(s) > maxSegment {
+			return "", "", fmt.Errorf("%w: segment longer than %d bytes in %q", ErrInvalidKey, maxSegment, key)
+		}
+	}
+	parts := make([]string, 0, len(segs)+1)
+	parts = append(parts, l.dir, treeDir)
+	for _, s := range segs[:len(segs)-1] {
+		parts = append(parts, s+dirExt)
+	}
+	base := filepath.Join(parts...)
+	last := segs[len(segs)-1]
+	return filepath.Join(base, last+dataExt), filepath.Join(base, last+metaExt), nil
 }
 
 // Put implements Store.
@@ -85,14 +125,20 @@ func (l *Local) Put(ctx context.Context, key string, r io.Reader, size int64, co
 	if err != nil {
 		return Info{}, fmt.Errorf("putting %s: %w", key, err)
 	}
-	defer os.Remove(tmp.Name())
+	placed := false
+	defer func() {
+		if !placed {
+			os.Remove(tmp.Name())
+		}
+	}()
 	h := md5.New()
-	n, err := io.Copy(io.MultiWriter(tmp, h), ctxReader{ctx, r})
-	if err == nil && size >= 0 && n != size {
-		err = fmt.Errorf("%w: got %d bytes, declared %d", ErrSizeMismatch, n, size)
-	}
+	n, err := io.Copy(io.MultiWriter(tmp, h), newSizedReader(ctx, r, size))
 	if err == nil {
 		err = tmp.Sync()
+	}
+	var st fs.FileInfo
+	if err == nil {
+		st, err = tmp.Stat()
 	}
 	if cerr := tmp.Close(); err == nil {
 		err = cerr
@@ -103,27 +149,41 @@ func (l *Local) Put(ctx context.Context, key string, r io.Reader, size int64, co
 	if contentType == "" {
 		contentType = "application/octet-stream"
 	}
-	m := localMeta{ContentType: contentType, ETag: hex.EncodeToString(h.Sum(nil)), Size: n}
-	if err := os.MkdirAll(filepath.Dir(data), 0o755); err != nil {
+	m := localMeta{ContentType: contentType, ETag: hex.EncodeToString(h.Sum(nil)), Size: n, Inode: inode(st)}
+
+	mu := l.lock(key)
+	mu.Lock()
+	defer mu.Unlock()
+	if err := renameInto(tmp.Name(), data); err != nil {
 		return Info{}, fmt.Errorf("putting %s: %w", key, err)
 	}
-	if err := os.MkdirAll(filepath.Dir(meta), 0o755); err != nil {
+	placed = true
+	if err := writeMeta(filepath.Join(l.dir, tmpDir), meta, m); err != nil {
 		return Info{}, fmt.Errorf("putting %s: %w", key, err)
 	}
-	// Data first, then metadata. A crash between the two renames leaves
-	// metadata describing the previous content; Stat notices by its size and
-	// ignores it rather than report a wrong etag.
-	if err := os.Rename(tmp.Name(), data); err != nil {
+	if err := syncDir(filepath.Dir(data)); err != nil {
 		return Info{}, fmt.Errorf("putting %s: %w", key, err)
 	}
-	if err := writeFileAtomic(filepath.Join(l.dir, tmpDir), meta, m); err != nil {
-		return Info{}, fmt.Errorf("putting %s: %w", key, err)
-	}
-	return l.Stat(ctx, key)
+	return Info{Key: key, Size: n, ContentType: m.ContentType, ETag: m.ETag, Modified: st.ModTime().UTC()}, nil
 }
 
-func writeFileAtomic(tmpDir, path string, v any) error {
-	b, err := json.Marshal(v)
+// renameInto moves src to dst, creating dst's directory. A concurrent Delete
+// may prune that directory between the two steps, hence the retries.
+func renameInto(src, dst string) error {
+	var err error
+	for range 5 {
+		if err = os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
+			return err
+		}
+		if err = os.Rename(src, dst); !errors.Is(err, fs.ErrNotExist) {
+			return err
+		}
+	}
+	return err
+}
+
+func writeMeta(tmpDir, path string, m localMeta) error {
+	b, err := json.Marshal(m)
 	if err != nil {
 		return err
 	}
@@ -131,63 +191,119 @@ func writeFileAtomic(tmpDir, path string, v any) error {
 	if err != nil {
 		return err
 	}
-	defer os.Remove(f.Name())
 	if _, err := f.Write(b); err != nil {
 		f.Close()
+		os.Remove(f.Name())
 		return err
 	}
 	if err := f.Sync(); err != nil {
 		f.Close()
+		os.Remove(f.Name())
 		return err
 	}
 	if err := f.Close(); err != nil {
+		os.Remove(f.Name())
 		return err
 	}
-	return os.Rename(f.Name(), path)
+	if err := os.Rename(f.Name(), path); err != nil {
+		os.Remove(f.Name())
+		return err
+	}
+	return nil
 }
 
-// Stat implements Store.
-func (l *Local) Stat(ctx context.Context, key string) (Info, error) {
-	data, meta, err := l.paths(key)
+// syncDir makes renames into dir durable.
+func syncDir(dir string) error {
+	d, err := os.Open(dir)
 	if err != nil {
-		return Info{}, err
+		return err
 	}
-	st, err := os.Stat(data)
-	if errors.Is(err, fs.ErrNotExist) || (err == nil && st.IsDir()) {
-		return Info{}, fmt.Errorf("%w: %s", ErrNotFound, key)
+	defer d.Close()
+	if err := d.Sync(); err != nil && !errors.Is(err, syscall.EINVAL) { // some filesystems cannot sync a directory
+		return err
 	}
-	if err != nil {
-		return Info{}, fmt.Errorf("stat %s: %w", key, err)
+	return nil
+}
+
+func inode(st fs.FileInfo) uint64 {
+	if s, ok := st.Sys().(*syscall.Stat_t); ok {
+		return uint64(s.Ino)
 	}
+	return 0
+}
+
+// describe returns the Info of the content file st (readable through f),
+// recomputing the metadata if it describes other content. Callers hold the
+// key's read lock; the healed metadata is the same whoever writes it.
+func (l *Local) describe(key, metaPath string, st fs.FileInfo, f io.ReaderAt) (Info, error) {
 	var m localMeta
-	if b, err := os.ReadFile(meta); err == nil {
-		if json.Unmarshal(b, &m) != nil || m.Size != st.Size() {
-			m = localMeta{}
+	b, err := os.ReadFile(metaPath)
+	fresh := err == nil && json.Unmarshal(b, &m) == nil && m.Size == st.Size() && m.Inode == inode(st)
+	if !fresh {
+		h := md5.New()
+		if _, err := io.Copy(h, io.NewSectionReader(f, 0, st.Size())); err != nil {
+			return Info{}, fmt.Errorf("reading %s: %w", key, err)
 		}
-	}
-	if m.ContentType == "" {
-		m.ContentType = "application/octet-stream"
+		// The content type of content whose Put never finished is unknown.
+		m = localMeta{ContentType: "application/octet-stream", ETag: hex.EncodeToString(h.Sum(nil)), Size: st.Size(), Inode: inode(st)}
+		_ = writeMeta(filepath.Join(l.dir, tmpDir), metaPath, m)
 	}
 	return Info{Key: key, Size: st.Size(), ContentType: m.ContentType, ETag: m.ETag, Modified: st.ModTime().UTC()}, nil
 }
 
-// Get implements Store.
+// open opens the content of key with its Info, consistent with each other
+// even while the key is being overwritten.
+func (l *Local) open(key string) (*os.File, Info, error) {
+	data, meta, err := l.paths(key)
+	if err != nil {
+		return nil, Info{}, err
+	}
+	mu := l.lock(key)
+	mu.RLock()
+	defer mu.RUnlock()
+	f, err := os.Open(data)
+	if errors.Is(err, fs.ErrNotExist) || errors.Is(err, syscall.ENOTDIR) {
+		return nil, Info{}, fmt.Errorf("%w: %s", ErrNotFound, key)
+	}
+	if err != nil {
+		return nil, Info{}, fmt.Errorf("opening %s: %w", key, err)
+	}
+	st, err := f.Stat()
+	if err == nil && st.IsDir() {
+		err = fmt.Errorf("%w: %s", ErrNotFound, key)
+	}
+	var info Info
+	if err == nil {
+		info, err = l.describe(key, meta, st, f)
+	}
+	if err != nil {
+		f.Close()
+		return nil, Info{}, err
+	}
+	return f, info, nil
+}
+
+// Stat implements Store.
+func (l *Local) Stat(ctx context.Context, key string) (Info, error) {
+	f, info, err := l.open(key)
+	if err != nil {
+		return Info{}, err
+	}
+	f.Close()
+	return info, nil
+}
+
+// Get implements Store. The reader serves the content as it was when Get
+// returned, even if the key is overwritten or deleted meanwhile.
 func (l *Local) Get(ctx context.Context, key string, opt GetOptions) (io.ReadCloser, Info, error) {
-	info, err := l.Stat(ctx, key)
+	f, info, err := l.open(key)
 	if err != nil {
 		return nil, Info{}, err
 	}
 	n, err := checkRange(opt, info.Size)
 	if err != nil {
+		f.Close()
 		return nil, Info{}, err
-	}
-	data, _, _ := l.paths(key)
-	f, err := os.Open(data)
-	if errors.Is(err, fs.ErrNotExist) {
-		return nil, Info{}, fmt.Errorf("%w: %s", ErrNotFound, key)
-	}
-	if err != nil {
-		return nil, Info{}, fmt.Errorf("opening %s: %w", key, err)
 	}
 	return struct {
 		io.Reader
@@ -200,34 +316,42 @@ func (l *Local) List(ctx context.Context, prefix string) ([]Info, error) {
 	if err := checkPrefix(prefix); err != nil {
 		return nil, err
 	}
-	root := filepath.Join(l.dir, dataDir)
+	root := filepath.Join(l.dir, treeDir)
 	// Walk only the deepest directory the prefix names.
 	start := root
 	if i := strings.LastIndex(prefix, "/"); i >= 0 {
-		start = filepath.Join(root, filepath.FromSlash(prefix[:i]))
+		for _, s := range strings.Split(prefix[:i], "/") {
+			start = filepath.Join(start, s+dirExt)
+		}
 	}
 	var out []Info
 	err := filepath.WalkDir(start, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
 			if errors.Is(err, fs.ErrNotExist) {
-				return fs.SkipAll
+				return nil // pruned meanwhile, or no such prefix
 			}
 			return err
 		}
-		if ctx.Err() != nil {
-			return ctx.Err()
+		if err := ctx.Err(); err != nil {
+			return err
 		}
-		if d.IsDir() {
+		if d.IsDir() || !strings.HasSuffix(p, dataExt) {
 			return nil
 		}
-		rel, _ := filepath.Rel(root, p)
-		key := filepath.ToSlash(rel)
+		rel, err := filepath.Rel(root, p)
+		if err != nil {
+			return err
+		}
+		key := decodeKey(filepath.ToSlash(rel))
 		if !strings.HasPrefix(key, prefix) {
 			return nil
 		}
 		info, err := l.Stat(ctx, key)
-		if err != nil {
+		if errors.Is(err, ErrNotFound) {
 			return nil // deleted meanwhile
+		}
+		if err != nil {
+			return err
 		}
 		out = append(out, info)
 		return nil
@@ -239,40 +363,43 @@ func (l *Local) List(ctx context.Context, prefix string) ([]Info, error) {
 	return out, nil
 }
 
+// decodeKey turns "a.d/b.d/c.o" back into "a/b/c".
+func decodeKey(rel string) string {
+	segs := strings.Split(rel, "/")
+	for i, s := range segs {
+		if i < len(segs)-1 {
+			segs[i] = strings.TrimSuffix(s, dirExt)
+		} else {
+			segs[i] = strings.TrimSuffix(s, dataExt)
+		}
+	}
+	return strings.Join(segs, "/")
+}
+
 // Delete implements Store.
 func (l *Local) Delete(ctx context.Context, key string) error {
 	data, meta, err := l.paths(key)
 	if err != nil {
 		return err
 	}
-	if err := os.Remove(data); err != nil && !errors.Is(err, fs.ErrNotExist) {
+	mu := l.lock(key)
+	mu.Lock()
+	err = os.Remove(data)
+	if err != nil && !errors.Is(err, fs.ErrNotExist) && !errors.Is(err, syscall.ENOTDIR) {
+		mu.Unlock()
 		return fmt.Errorf("deleting %s: %w", key, err)
 	}
 	_ = os.Remove(meta)
-	// Prune now-empty parent directories so listings stay cheap.
-	for _, base := range []string{filepath.Join(l.dir, dataDir), filepath.Join(l.dir, metaDir)} {
-		d := filepath.Dir(filepath.Join(base, filepath.FromSlash(key)))
-		for d != base && strings.HasPrefix(d, base) {
-			if os.Remove(d) != nil {
-				break
-			}
-			d = filepath.Dir(d)
+	mu.Unlock()
+	// Prune now-empty parent directories so listings stay cheap; a Put
+	// racing for the same directory retries its rename.
+	root := filepath.Join(l.dir, treeDir)
+	for d := filepath.Dir(data); d != root && strings.HasPrefix(d, root); d = filepath.Dir(d) {
+		if os.Remove(d) != nil {
+			break
 		}
 	}
 	return nil
-}
-
-// ctxReader stops a copy when ctx is done.
-type ctxReader struct {
-	ctx context.Context
-	r   io.Reader
-}
-
-func (c ctxReader) Read(p []byte) (int, error) {
-	if err := c.ctx.Err(); err != nil {
-		return 0, err
-	}
-	return c.r.Read(p)
 }
 
 var _ Store = (*Local)(nil)

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/minio/minio-go/v7"
 	"github.com/minio/minio-go/v7/pkg/credentials"
@@ -101,7 +102,8 @@ func (s *S3) info(key string, oi minio.ObjectInfo) Info {
 	return Info{Key: key, Size: oi.Size, ContentType: oi.ContentType, ETag: strings.Trim(oi.ETag, `"`), Modified: oi.LastModified.UTC()}
 }
 
-// Put implements Store.
+// Put implements Store. The returned Info describes this write even if
+// another Put to the key lands right after it.
 func (s *S3) Put(ctx context.Context, key string, r io.Reader, size int64, contentType string) (Info, error) {
 	if err := CheckKey(key); err != nil {
 		return Info{}, err
@@ -109,16 +111,25 @@ func (s *S3) Put(ctx context.Context, key string, r io.Reader, size int64, conte
 	if contentType == "" {
 		contentType = "application/octet-stream"
 	}
-	var counted countingReader
-	counted.r = r
-	_, err := s.c.PutObject(ctx, s.bucket, s.prefix+key, &counted, size, minio.PutObjectOptions{ContentType: contentType})
+	sr := newSizedReader(ctx, r, size)
+	up, err := s.c.PutObject(ctx, s.bucket, s.prefix+key, sr, size, minio.PutObjectOptions{ContentType: contentType})
 	if err != nil {
-		if size >= 0 && counted.n != size {
-			return Info{}, fmt.Errorf("putting %s: %w: got %d bytes, declared %d", key, ErrSizeMismatch, counted.n, size)
+		// minio-go may wrap or replace the reader's error; report the cause.
+		if sr.err != nil && sr.err != io.EOF {
+			err = sr.err
 		}
 		return Info{}, fmt.Errorf("putting %s: %w", key, err)
 	}
-	return s.Stat(ctx, key)
+	info := Info{Key: key, Size: up.Size, ContentType: contentType, ETag: strings.Trim(up.ETag, `"`), Modified: up.LastModified.UTC()}
+	if up.LastModified.IsZero() {
+		// A single-part upload's response carries no date: take the store's
+		// if the object is still ours, else the time of the write.
+		info.Modified = time.Now().UTC()
+		if st, err := s.Stat(ctx, key); err == nil && st.ETag == info.ETag {
+			info.Modified = st.Modified
+		}
+	}
+	return info, nil
 }
 
 // Stat implements Store.
@@ -133,30 +144,48 @@ func (s *S3) Stat(ctx context.Context, key string) (Info, error) {
 	return s.info(key, oi), nil
 }
 
-// Get implements Store.
+// Get implements Store. The reader serves the version Stat described: the
+// read is conditional on its ETag and retried if the key was overwritten
+// in between.
 func (s *S3) Get(ctx context.Context, key string, opt GetOptions) (io.ReadCloser, Info, error) {
-	info, err := s.Stat(ctx, key)
-	if err != nil {
-		return nil, Info{}, err
-	}
-	n, err := checkRange(opt, info.Size)
-	if err != nil {
-		return nil, Info{}, err
-	}
-	var o minio.GetObjectOptions
-	if n == 0 {
-		return io.NopCloser(strings.NewReader("")), info, nil
-	}
-	if opt.Offset > 0 || n < info.Size {
-		if err := o.SetRange(opt.Offset, opt.Offset+n-1); err != nil {
-			return nil, Info{}, fmt.Errorf("%w: %v", ErrInvalidRange, err)
+	var lastErr error
+	for range 3 {
+		info, err := s.Stat(ctx, key)
+		if err != nil {
+			return nil, Info{}, err
 		}
+		n, err := checkRange(opt, info.Size)
+		if err != nil {
+			return nil, Info{}, err
+		}
+		if n == 0 {
+			return io.NopCloser(strings.NewReader("")), info, nil
+		}
+		var o minio.GetObjectOptions
+		if err := o.SetMatchETag(info.ETag); err != nil {
+			return nil, Info{}, fmt.Errorf("getting %s: %w", key, err)
+		}
+		if opt.Offset > 0 || n < info.Size {
+			if err := o.SetRange(opt.Offset, opt.Offset+n-1); err != nil {
+				return nil, Info{}, fmt.Errorf("%w: %v", ErrInvalidRange, err)
+			}
+		}
+		obj, err := s.c.GetObject(ctx, s.bucket, s.prefix+key, o)
+		if err != nil {
+			return nil, Info{}, s.mapErr("get", key, err)
+		}
+		// GetObject is lazy; Stat sends the request so its errors surface here.
+		if _, err := obj.Stat(); err != nil {
+			obj.Close()
+			if minio.ToErrorResponse(err).Code == "PreconditionFailed" {
+				lastErr = err
+				continue
+			}
+			return nil, Info{}, s.mapErr("get", key, err)
+		}
+		return obj, info, nil
 	}
-	obj, err := s.c.GetObject(ctx, s.bucket, s.prefix+key, o)
-	if err != nil {
-		return nil, Info{}, s.mapErr("get", key, err)
-	}
-	return obj, info, nil
+	return nil, Info{}, fmt.Errorf("getting %s: overwritten while reading, 3 times: %w", key, lastErr)
 }
 
 // List implements Store.
@@ -165,12 +194,20 @@ func (s *S3) List(ctx context.Context, prefix string) ([]Info, error) {
 		return nil, err
 	}
 	var out []Info
-	for oi := range s.c.ListObjects(ctx, s.bucket, minio.ListObjectsOptions{Prefix: s.prefix + prefix, Recursive: true}) {
+	// WithMetadata is a MinIO extension that returns content types with the
+	// listing; other stores ignore it and each object is asked for its own.
+	opts := minio.ListObjectsOptions{Prefix: s.prefix + prefix, Recursive: true, WithMetadata: true}
+	for oi := range s.c.ListObjects(ctx, s.bucket, opts) {
 		if oi.Err != nil {
 			return nil, fmt.Errorf("listing %q: %w", prefix, oi.Err)
 		}
 		key := strings.TrimPrefix(oi.Key, s.prefix)
 		info := s.info(key, oi)
+		for k, v := range oi.UserMetadata {
+			if info.ContentType == "" && strings.EqualFold(k, "content-type") {
+				info.ContentType = v
+			}
+		}
 		if info.ContentType == "" {
 			if st, err := s.Stat(ctx, key); err == nil {
 				info.ContentType = st.ContentType
@@ -205,17 +242,6 @@ func (s *S3) mapErr(op, key string, err error) error {
 		return fmt.Errorf("%w: %s", ErrInvalidRange, key)
 	}
 	return fmt.Errorf("%s %s: %w", op, key, err)
-}
-
-type countingReader struct {
-	r io.Reader
-	n int64
-}
-
-func (c *countingReader) Read(p []byte) (int, error) {
-	n, err := c.r.Read(p)
-	c.n += int64(n)
-	return n, err
 }
 
 var _ Store = (*S3)(nil)

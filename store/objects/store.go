@@ -24,11 +24,17 @@ type GetOptions struct {
 	Length int64
 }
 
-// Store is an object storage device.
+// Store is an object storage device. Implementations are safe for
+// concurrent use.
+//
+// Avoid keys that are both an object and a prefix of other objects ("a" and
+// "a/b"): the local device and AWS S3 keep both, but MinIO lists only "a".
 type Store interface {
-	// Put stores r under key, replacing any object there. size is the
-	// number of bytes r yields, or -1 if unknown. Readers never see a
-	// partly written object.
+	// Put stores r under key, replacing any object there, and returns the
+	// Info of what it wrote. size is the number of bytes r yields, or -1 if
+	// unknown; a reader that yields fewer or more is ErrSizeMismatch and
+	// stores nothing. Readers never see a partly written object. An empty
+	// contentType is stored as "application/octet-stream".
 	Put(ctx context.Context, key string, r io.Reader, size int64, contentType string) (Info, error)
 	// Get opens the object (or a range of it). The caller closes the reader.
 	Get(ctx context.Context, key string, opt GetOptions) (io.ReadCloser, Info, error)

@@ -119,18 +119,42 @@ func Run(t *testing.T, newStore func(t *testing.T) objects.Store) {
 
 	t.Run("SizeMismatch", func(t *testing.T) {
 		s := newStore(t)
-		if _, err := s.Put(ctx, "short", strings.NewReader("abc"), 10, ""); err == nil {
-			t.Fatal("Put accepted fewer bytes than declared")
+		put(t, s, "kept", "original", "text/plain")
+		for _, tc := range []struct {
+			body string
+			size int64
+		}{{"abc", 10}, {"too long for it", 3}, {"", 1}} {
+			if _, err := s.Put(ctx, "kept", strings.NewReader(tc.body), tc.size, ""); !errors.Is(err, objects.ErrSizeMismatch) {
+				t.Errorf("Put %d bytes declared %d: err = %v, want ErrSizeMismatch", len(tc.body), tc.size, err)
+			}
+			if _, err := s.Put(ctx, "new", strings.NewReader(tc.body), tc.size, ""); !errors.Is(err, objects.ErrSizeMismatch) {
+				t.Errorf("Put %d bytes declared %d: err = %v, want ErrSizeMismatch", len(tc.body), tc.size, err)
+			}
 		}
-		if _, err := s.Stat(ctx, "short"); !errors.Is(err, objects.ErrNotFound) {
+		if got := read(t, s, "kept", objects.GetOptions{}); got != "original" {
+			t.Fatalf("a failed Put changed the object: %q", got)
+		}
+		if _, err := s.Stat(ctx, "new"); !errors.Is(err, objects.ErrNotFound) {
 			t.Fatalf("a failed Put left an object: %v", err)
+		}
+	})
+
+	t.Run("CanceledPut", func(t *testing.T) {
+		s := newStore(t)
+		cctx, cancel := context.WithCancel(ctx)
+		cancel()
+		if _, err := s.Put(cctx, "c", strings.NewReader("data"), 4, ""); err == nil {
+			t.Fatal("Put with a canceled context succeeded")
+		}
+		if _, err := s.Stat(ctx, "c"); !errors.Is(err, objects.ErrNotFound) {
+			t.Fatalf("a canceled Put left an object: %v", err)
 		}
 	})
 
 	t.Run("ListAndDelete", func(t *testing.T) {
 		s := newStore(t)
 		for _, k := range []string{"p/2", "p/1", "p/sub/3", "q/4", "pp/5"} {
-			put(t, s, k, k, "")
+			put(t, s, k, k, "text/x-"+strings.ReplaceAll(k, "/", "-"))
 		}
 		list, err := s.List(ctx, "p/")
 		if err != nil {
@@ -142,6 +166,17 @@ func Run(t *testing.T, newStore func(t *testing.T) objects.Store) {
 		}
 		if got := strings.Join(keys, ","); got != "p/1,p/2,p/sub/3" {
 			t.Fatalf("List p/ = %s", got)
+		}
+		for _, i := range list {
+			if i.Size != int64(len(i.Key)) || i.ContentType != "text/x-"+strings.ReplaceAll(i.Key, "/", "-") || i.ETag == "" || i.Modified.IsZero() {
+				t.Fatalf("listed %+v", i)
+			}
+		}
+		if partial, err := s.List(ctx, "p/s"); err != nil || len(partial) != 1 || partial[0].Key != "p/sub/3" {
+			t.Fatalf("List p/s = %+v, %v", partial, err)
+		}
+		if none, err := s.List(ctx, "nothing/here/"); err != nil || len(none) != 0 {
+			t.Fatalf("List of an unused prefix = %+v, %v", none, err)
 		}
 		all, _ := s.List(ctx, "")
 		if len(all) != 5 {
@@ -193,27 +228,51 @@ func Run(t *testing.T, newStore func(t *testing.T) objects.Store) {
 	t.Run("ConcurrentPutsSameKey", func(t *testing.T) {
 		s := newStore(t)
 		bodies := make([]string, 8)
+		infos := make([]objects.Info, len(bodies))
 		for i := range bodies {
-			bodies[i] = strings.Repeat(fmt.Sprint(i), 100_000)
+			bodies[i] = strings.Repeat(fmt.Sprint(i), 100_000) // same size: only content tells them apart
 		}
 		var wg sync.WaitGroup
-		for _, b := range bodies {
+		for i, b := range bodies {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				if _, err := s.Put(ctx, "race", strings.NewReader(b), int64(len(b)), ""); err != nil {
+				info, err := s.Put(ctx, "race", strings.NewReader(b), int64(len(b)), fmt.Sprintf("text/x-%d", i))
+				if err != nil {
 					t.Error(err)
 				}
+				infos[i] = info
 			}()
 		}
 		wg.Wait()
-		got := read(t, s, "race", objects.GetOptions{})
-		ok := false
-		for _, b := range bodies {
-			ok = ok || got == b
+		rc, got, err := s.Get(ctx, "race", objects.GetOptions{})
+		if err != nil {
+			t.Fatal(err)
 		}
-		if !ok {
-			t.Fatalf("object is a mix of concurrent writes (len %d)", len(got))
+		body, err := io.ReadAll(rc)
+		rc.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+		winner := -1
+		for i, b := range bodies {
+			if string(body) == b {
+				winner = i
+			}
+		}
+		if winner < 0 {
+			t.Fatalf("object is a mix of concurrent writes (len %d)", len(body))
+		}
+		// The metadata is the winner's, not another writer's of the same size.
+		if got.ETag != infos[winner].ETag || got.ContentType != infos[winner].ContentType {
+			t.Fatalf("content of Put %d described as %+v; that Put returned %+v", winner, got, infos[winner])
+		}
+		for i, info := range infos {
+			for j := range i {
+				if info.ETag == infos[j].ETag {
+					t.Fatalf("Puts %d and %d of different content returned the same etag %s", j, i, info.ETag)
+				}
+			}
 		}
 	})
 }
