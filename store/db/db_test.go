@@ -14,9 +14,13 @@ import (
 
 func TestMain(m *testing.M) { testenv.Main(m) }
 
-func open(t *testing.T) *DB {
+// open opens dsn, or a fresh test database when none is given.
+func open(t *testing.T, dsn ...string) *DB {
 	t.Helper()
-	db, err := Open(context.Background(), testenv.Postgres(t), nil)
+	if len(dsn) == 0 {
+		dsn = append(dsn, testenv.Postgres(t))
+	}
+	db, err := Open(context.Background(), dsn[0], nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -72,6 +76,14 @@ func TestConcurrentMigrate(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+	db := open(t, dsn)
+	var rows, distinct int
+	if err := db.Pool.QueryRow(ctx, "SELECT count(*), count(DISTINCT version) FROM schema_migrations").Scan(&rows, &distinct); err != nil {
+		t.Fatal(err)
+	}
+	if rows != LatestVersion() || distinct != rows {
+		t.Fatalf("schema_migrations: %d rows, %d versions, want %d", rows, distinct, LatestVersion())
+	}
 }
 
 func TestOpenBadURL(t *testing.T) {
@@ -124,6 +136,20 @@ func TestProjectsAndKeys(t *testing.T) {
 	}
 	if _, err := db.GetKey(ctx, "elsewhere", "admin"); !errors.Is(err, ErrNotFound) {
 		t.Fatalf("key read across projects: %v", err)
+	}
+}
+
+func TestMigrateRefusesNewerSchema(t *testing.T) {
+	ctx := context.Background()
+	db := open(t)
+	if _, err := db.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.Pool.Exec(ctx, "INSERT INTO schema_migrations (version, name) VALUES (9999, 'from_the_future')"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.Migrate(ctx); !errors.Is(err, ErrSchemaTooNew) {
+		t.Fatalf("Migrate on a newer schema = %v, want ErrSchemaTooNew", err)
 	}
 }
 

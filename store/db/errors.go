@@ -13,3 +13,6 @@ var ErrInvalidQuery = errors.New("invalid query")
 
 // ErrNotReady means a deployment is not ready to serve.
 var ErrNotReady = errors.New("deployment not ready")
+
+// ErrSchemaTooNew means the database was migrated by a newer Kiln than this one.
+var ErrSchemaTooNew = errors.New("database schema is newer than this Kiln")

@@ -72,7 +72,13 @@ func (db *DB) Migrate(ctx context.Context) (int, error) {
 	if _, err := conn.Exec(ctx, "SELECT pg_advisory_lock($1)", migrationLock); err != nil {
 		return 0, fmt.Errorf("taking migration lock: %w", err)
 	}
-	defer conn.Exec(context.Background(), "SELECT pg_advisory_unlock($1)", migrationLock)
+	defer func() {
+		// A session lock outlives the transaction: a connection that cannot
+		// release it must not go back to the pool still holding it.
+		if _, err := conn.Exec(context.Background(), "SELECT pg_advisory_unlock($1)", migrationLock); err != nil {
+			_ = conn.Conn().Close(context.Background())
+		}
+	}()
 
 	if _, err := conn.Exec(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
 		version integer PRIMARY KEY,
@@ -85,7 +91,7 @@ func (db *DB) Migrate(ctx context.Context) (int, error) {
 		return 0, err
 	}
 	if current > len(all) {
-		return current, fmt.Errorf("database schema is at version %d but this Kiln knows only %d: upgrade Kiln", current, len(all))
+		return current, fmt.Errorf("schema version %d, this Kiln knows up to %d; upgrade Kiln: %w", current, len(all), ErrSchemaTooNew)
 	}
 	for _, m := range all[current:] {
 		tx, err := conn.Begin(ctx)
