@@ -3,8 +3,6 @@ package platform
 import (
 	"bytes"
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -217,20 +215,14 @@ func (p *Platform) build(ctx context.Context, d db.Deployment) {
 		fail("storing artifact: %v", err)
 		return
 	}
-	sum := sha256.Sum256(art.Wasm)
 	fmt.Fprintf(log, "Build ready in %s: %d bytes, %s contract\n", time.Since(start).Round(time.Millisecond), len(art.Wasm), art.ABI)
 	d.Status, d.BuildKey, d.BuildSize = db.DeploymentReady, key, int64(len(art.Wasm))
-	d.BuildLogs, d.BuildDuration, d.ABI, d.ArtifactSHA256 = log.String(), time.Since(start).Seconds(), art.ABI, hex.EncodeToString(sum[:])
+	d.BuildLogs, d.BuildDuration, d.ABI, d.ArtifactSHA256 = log.String(), time.Since(start).Seconds(), art.ABI, art.SHA256
 	if _, err := p.db.FinishBuild(context.Background(), d); err != nil {
 		// Canceled while building: the result is discarded.
 		_ = p.cfg.Objects.Delete(context.Background(), key)
 		p.logger.Info("build result discarded", "deployment", d.ID, "reason", err)
 		return
-	}
-	if d.Activate {
-		if _, err := p.db.ActivateDeployment(context.Background(), d.ProjectID, d.FunctionID, d.ID); err != nil {
-			p.logger.Error("activating deployment", "deployment", d.ID, "err", err)
-		}
 	}
 	_ = p.cfg.NATS.Publish(subject+".done", []byte(db.DeploymentReady))
 }

@@ -92,11 +92,20 @@ func (db *DB) ClaimDeployment(ctx context.Context, projectID, id, status string,
 	return d, true, nil
 }
 
-// FinishBuild records the outcome of a build that is still building.
+// FinishBuild records the outcome of a build that is still building. A
+// ready deployment created with Activate becomes the function's active one
+// in the same statement, so nobody sees it ready but not yet serving.
 func (db *DB) FinishBuild(ctx context.Context, d Deployment) (Deployment, error) {
-	out, err := scanDeployment(db.Pool.QueryRow(ctx, `UPDATE deployments SET status = $3, build_key = $4, build_size = $5,
-		build_logs = $6, build_duration = $7, abi = $8, artifact_sha256 = $9, updated_at = now()
-		WHERE project_id = $1 AND id = $2 AND status = 'building' RETURNING `+deploymentColumns,
+	out, err := scanDeployment(db.Pool.QueryRow(ctx, `WITH dep AS (
+			UPDATE deployments SET status = $3, build_key = $4, build_size = $5, build_logs = $6,
+				build_duration = $7, abi = $8, artifact_sha256 = $9, updated_at = now()
+			WHERE project_id = $1 AND id = $2 AND status = 'building' RETURNING `+deploymentColumns+`
+		), act AS (
+			UPDATE functions SET deployment_id = dep.id, updated_at = now() FROM dep
+			WHERE functions.project_id = dep.project_id AND functions.id = dep.function_id
+				AND dep.status = 'ready' AND dep.activate
+		)
+		SELECT `+deploymentColumns+` FROM dep`,
 		d.ProjectID, d.ID, d.Status, d.BuildKey, d.BuildSize, d.BuildLogs, d.BuildDuration, d.ABI, d.ArtifactSHA256))
 	if err != nil {
 		return Deployment{}, fmt.Errorf("finishing build %s: %w", d.ID, notFound(err))
