@@ -58,8 +58,9 @@ func newPlatformEnv(t *testing.T, maxSource int64, runner platform.Runner) (apiE
 	if err != nil {
 		t.Fatal(err)
 	}
-	p, err := platform.New(platform.Config{DB: d, SecretKey: make([]byte, 32), Objects: store, NATS: b.Conn(),
-		JetStream: b.JetStream(), Builder: bld, MaxSourceBytes: maxSource, Runner: runner})
+	cfg := platform.Config{DB: d, SecretKey: make([]byte, 32), Objects: store, NATS: b.Conn(),
+		JetStream: b.JetStream(), Builder: bld, MaxSourceBytes: maxSource, Runner: runner}
+	p, err := platform.New(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -70,7 +71,7 @@ func newPlatformEnv(t *testing.T, maxSource int64, runner platform.Runner) (apiE
 	a := New(Config{})
 	a.MountTriggers(p, "fn.localhost")
 	a.MountFunctions(p)
-	return apiEnv{base: serve(t, a), admin: secret}, p
+	return apiEnv{base: serve(t, a), admin: secret, cfg: cfg}, p
 }
 
 // tarball packs files (name → content) as a deployment archive.

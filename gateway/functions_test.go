@@ -22,6 +22,9 @@ type apiEnv struct {
 	admin    string // key with every scope
 	readOnly string // key with functions.read only
 	other    string // admin key of another project
+	// cfg is the platform's wiring when the env has one, for a second node
+	// on the same database and NATS.
+	cfg platform.Config
 }
 
 func newAPIEnv(t *testing.T) apiEnv {

@@ -76,6 +76,8 @@ func (h *executionsAPI) create(c *fiber.Ctx) error {
 // call; an API key in the usual headers authenticates the caller.
 func (a *App) MountTriggers(p *platform.Platform, domain string) {
 	t := &triggers{p: p, domain: "." + strings.TrimPrefix(domain, ".")}
+	// A node may serve triggers without the API; its errors still map.
+	a.MapErrors(mapPlatformError)
 	// Host routing first: a request to a function's host goes to it whatever the path.
 	a.fiber.Use(t.byHost)
 	a.fiber.All("/fn/:projectId/:functionId", t.byPath)

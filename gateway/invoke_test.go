@@ -121,3 +121,85 @@ func TestInvokeThroughTriggersAndAPI(t *testing.T) {
 		time.Sleep(50 * time.Millisecond)
 	}
 }
+
+// TestInvokeSeesChangesFromAnotherNode runs two nodes on one database and
+// NATS: node B serves a function from its cache while node A changes it.
+// Every change must be visible on B's next request, long before the cache's
+// TTL, because A announces it.
+func TestInvokeSeesChangesFromAnotherNode(t *testing.T) {
+	a, _ := newInvokeEnv(t)
+	eng, err := runtime.New(context.Background(), runtime.Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { eng.Close(context.Background()) })
+	cfgB := a.cfg
+	runnerB := &platform.EngineRunner{Engine: eng}
+	t.Cleanup(runnerB.Close)
+	cfgB.Runner, cfgB.Builder = runnerB, nil
+	pB, err := platform.New(cfgB)
+	if err != nil {
+		t.Fatal(err)
+	}
+	appB := New(Config{})
+	appB.MountTriggers(pB, "fn.localhost")
+	baseB := serve(t, appB)
+
+	get := func() (int, string) {
+		t.Helper()
+		resp, err := http.Get(baseB + "/fn/p1/echo/x")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		body, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(body)
+	}
+	a.call(t, a.admin, "POST", "/v1/functions", map[string]any{"functionId": "echo", "name": "echo", "runtime": "wasi", "execute": []string{"any"}})
+	_, v := a.call(t, a.admin, "POST", "/v1/functions/echo/variables", map[string]any{"key": "GREETING", "value": "one"})
+	wasm := wasmtest.BuildGo(t, map[string]string{"main.go": wagiEcho}, wasmtest.GoOptions{})
+	_, d1 := a.upload(t, "echo", tarball(t, map[string][]byte{"main.wasm": wasm}), true, "", "")
+	if done := a.waitStatus(t, "echo", d1["$id"].(string)); done["status"] != "ready" {
+		t.Fatalf("build: %v", done)
+	}
+	if code, body := get(); code != 200 || !strings.Contains(body, "greeting=one") {
+		t.Fatalf("first call on B: %d %q", code, body)
+	}
+
+	// eventually gives B's cache a moment for A's notice to arrive over NATS.
+	eventually := func(what string, ok func(int, string) bool) {
+		t.Helper()
+		deadline := time.Now().Add(5 * time.Second)
+		for {
+			code, body := get()
+			if ok(code, body) {
+				return
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("%s: B still answers %d %q", what, code, body)
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+	}
+	a.call(t, a.admin, "PUT", "/v1/functions/echo/variables/"+v["$id"].(string), map[string]any{"key": "GREETING", "value": "two"})
+	eventually("variable change", func(c int, b string) bool { return c == 200 && strings.Contains(b, "greeting=two") })
+
+	a.call(t, a.admin, "PUT", "/v1/functions/echo", map[string]any{"name": "echo", "enabled": false})
+	eventually("disable", func(c int, b string) bool { return c == 403 || c == 404 || c == 503 })
+	a.call(t, a.admin, "PUT", "/v1/functions/echo", map[string]any{"name": "echo", "enabled": true, "execute": []string{"any"}})
+	eventually("enable", func(c int, b string) bool { return c == 200 })
+
+	// A new deployment activated on A is what B serves next.
+	wasm2 := wasmtest.BuildGo(t, map[string]string{"main.go": strings.Replace(wagiEcho, "greeting=%s", "v2 greeting=%s", 1)}, wasmtest.GoOptions{})
+	_, d2 := a.upload(t, "echo", tarball(t, map[string][]byte{"main.wasm": wasm2}), true, "", "")
+	if done := a.waitStatus(t, "echo", d2["$id"].(string)); done["status"] != "ready" {
+		t.Fatalf("build 2: %v", done)
+	}
+	eventually("new deployment", func(c int, b string) bool { return c == 200 && strings.Contains(b, "v2 greeting=two") })
+	// Rolling back on A is seen on B.
+	a.call(t, a.admin, "PATCH", "/v1/functions/echo/deployment", map[string]any{"deploymentId": d1["$id"]})
+	eventually("rollback", func(c int, b string) bool { return c == 200 && !strings.Contains(b, "v2 ") })
+
+	a.call(t, a.admin, "DELETE", "/v1/functions/echo", nil)
+	eventually("delete", func(c int, b string) bool { return c == 404 })
+}

@@ -32,10 +32,7 @@ func (p *Platform) Authenticate(ctx context.Context, projectID, secret string) (
 	if projectID == "" {
 		return Principal{}, ErrProjectNotFound
 	}
-	if _, err := p.db.GetProject(ctx, projectID); err != nil {
-		if errors.Is(err, db.ErrNotFound) {
-			return Principal{}, ErrProjectNotFound
-		}
+	if err := p.projectExists(ctx, projectID); err != nil {
 		return Principal{}, err
 	}
 	pr := Principal{ProjectID: projectID, Scopes: map[string]bool{}}

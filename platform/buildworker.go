@@ -224,5 +224,8 @@ func (p *Platform) build(ctx context.Context, d db.Deployment) {
 		p.logger.Info("build result discarded", "deployment", d.ID, "reason", err)
 		return
 	}
+	if d.Activate {
+		p.functionChanged(d.ProjectID, d.FunctionID)
+	}
 	_ = p.cfg.NATS.Publish(subject+".done", []byte(db.DeploymentReady))
 }

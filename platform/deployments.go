@@ -229,6 +229,9 @@ func (p *Platform) ActivateDeployment(ctx context.Context, projectID, functionID
 	case errors.Is(err, db.ErrNotReady):
 		return db.Function{}, invalid("Deployment %s is not ready to serve: %v", id, err)
 	}
+	if err == nil {
+		p.functionChanged(projectID, functionID)
+	}
 	return f, err
 }
 

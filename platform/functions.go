@@ -70,6 +70,9 @@ func (p *Platform) UpdateFunction(ctx context.Context, projectID, id string, in 
 	if errors.Is(err, db.ErrNotFound) {
 		return db.Function{}, &NotFoundError{Kind: "function", ID: id}
 	}
+	if err == nil {
+		p.functionChanged(projectID, id)
+	}
 	return updated, err
 }
 
@@ -177,6 +180,9 @@ func (p *Platform) DeleteFunction(ctx context.Context, projectID, id string) err
 	err := p.db.DeleteFunction(ctx, projectID, id)
 	if errors.Is(err, db.ErrNotFound) {
 		return &NotFoundError{Kind: "function", ID: id}
+	}
+	if err == nil {
+		p.functionChanged(projectID, id)
 	}
 	return err
 }

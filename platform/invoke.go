@@ -90,10 +90,11 @@ func (p *Platform) Invoke(ctx context.Context, inv Invocation) (db.Execution, Ru
 	if p.cfg.Runner == nil {
 		return db.Execution{}, RunResult{}, ErrNoRunner
 	}
-	f, err := p.GetFunction(ctx, inv.ProjectID, inv.FunctionID)
+	e, err := p.invocable(ctx, inv.ProjectID, inv.FunctionID)
 	if err != nil {
 		return db.Execution{}, RunResult{}, err
 	}
+	f, d := &e.fn, &e.dep
 	if !f.Enabled {
 		return db.Execution{}, RunResult{}, ErrFunctionDisabled
 	}
@@ -103,25 +104,11 @@ func (p *Platform) Invoke(ctx context.Context, inv Invocation) (db.Execution, Ru
 	if f.DeploymentID == "" {
 		return db.Execution{}, RunResult{}, ErrNoDeployment
 	}
-	d, err := p.db.GetDeployment(ctx, inv.ProjectID, f.ID, f.DeploymentID)
-	if err != nil {
-		return db.Execution{}, RunResult{}, fmt.Errorf("reading active deployment: %w", err)
-	}
-	env, err := p.FunctionEnv(ctx, inv.ProjectID, f.ID)
-	if err != nil {
-		return db.Execution{}, RunResult{}, err
-	}
 	id := inv.ExecutionID
 	if id == "" {
 		id = NewID()
 	}
-	// Appwrite's function environment and request headers.
-	env["APPWRITE_FUNCTION_ID"] = f.ID
-	env["APPWRITE_FUNCTION_NAME"] = f.Name
-	env["APPWRITE_FUNCTION_DEPLOYMENT"] = d.ID
-	env["APPWRITE_FUNCTION_PROJECT_ID"] = inv.ProjectID
-	env["APPWRITE_FUNCTION_RUNTIME_NAME"] = f.Runtime
-	env["APPWRITE_FUNCTION_RUNTIME_VERSION"] = f.Runtime
+	// Appwrite's request headers (its environment is in e.env).
 	req := inv.Request
 	req.Header = req.Header.Clone()
 	if req.Header == nil {
@@ -135,9 +122,9 @@ func (p *Platform) Invoke(ctx context.Context, inv Invocation) (db.Execution, Ru
 	req.Header.Set("X-Appwrite-User-Id", inv.Caller.UserID)
 
 	target := RunTarget{
-		Key: inv.ProjectID + "/" + d.ID, SHA256: d.ArtifactSHA256, ABI: d.ABI, Env: env,
+		Key: inv.ProjectID + "/" + d.ID, SHA256: d.ArtifactSHA256, ABI: d.ABI, Env: e.env,
 		Fuel: uint64(f.Fuel), MemoryPages: uint32(f.MemoryPages), Timeout: time.Duration(f.Timeout) * time.Second,
-		Load: func(ctx context.Context) ([]byte, error) { return p.readObject(ctx, d.BuildKey) },
+		Load: func(ctx context.Context) ([]byte, error) { return p.readObject(ctx, e.dep.BuildKey) },
 	}
 	start := time.Now().UTC()
 	res, err := p.cfg.Runner.Run(ctx, target, req)

@@ -2,6 +2,7 @@ package platform
 
 import (
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"sync"
@@ -40,6 +41,8 @@ type Platform struct {
 	sealer *sealer
 	logger *slog.Logger
 
+	cache invokeCache
+
 	workerMu   sync.Mutex
 	workerStop func()
 }
@@ -60,5 +63,9 @@ func New(cfg Config) (*Platform, error) {
 	if cfg.MaxSourceBytes == 0 {
 		cfg.MaxSourceBytes = 100 << 20
 	}
-	return &Platform{cfg: cfg, db: cfg.DB, sealer: s, logger: logger}, nil
+	p := &Platform{cfg: cfg, db: cfg.DB, sealer: s, logger: logger}
+	if err := p.listenForChanges(); err != nil {
+		return nil, fmt.Errorf("subscribing to function changes: %w", err)
+	}
+	return p, nil
 }

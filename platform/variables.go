@@ -73,6 +73,7 @@ func (p *Platform) CreateVariable(ctx context.Context, projectID, functionID, ke
 	if err != nil {
 		return Variable{}, err
 	}
+	p.functionChanged(projectID, functionID)
 	return toVariable(created), nil
 }
 
@@ -126,6 +127,7 @@ func (p *Platform) UpdateVariable(ctx context.Context, projectID, functionID, id
 	if err != nil {
 		return Variable{}, err
 	}
+	p.functionChanged(projectID, functionID)
 	return toVariable(updated), nil
 }
 
@@ -134,6 +136,9 @@ func (p *Platform) DeleteVariable(ctx context.Context, projectID, functionID, id
 	err := p.db.DeleteVariable(ctx, projectID, resourceFunction, functionID, id)
 	if errors.Is(err, db.ErrNotFound) {
 		return &NotFoundError{Kind: "variable", ID: id}
+	}
+	if err == nil {
+		p.functionChanged(projectID, functionID)
 	}
 	return err
 }
