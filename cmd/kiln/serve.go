@@ -22,6 +22,7 @@ type serveOptions struct {
 	routes    string
 	logLevel  string
 	bodyLimit byteSize
+	pprofAddr string
 }
 
 // serveFlags declares every setting of `kiln serve`. The defaults shown are
@@ -47,6 +48,7 @@ func serveFlags(cfg *node.Config, o *serveOptions) *flag.FlagSet {
 	o.bodyLimit = 30 << 20
 	fs.Var(&o.bodyLimit, "body-limit", "request body limit: bytes, or a size such as 30MiB or 50MB")
 	fs.StringVar(&o.logLevel, "log-level", "info", "log level: debug, info, warn or error")
+	fs.StringVar(&o.pprofAddr, "pprof-addr", "", "serve Go's profiler (net/http/pprof) on this address, e.g. 127.0.0.1:6060; empty: off")
 	return fs
 }
 
@@ -74,6 +76,14 @@ func runServe(args []string) error {
 		return fmt.Errorf("bad log level %q: want debug, info, warn or error", o.logLevel)
 	}
 	logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
+
+	if o.pprofAddr != "" {
+		stopProfiler, err := serveProfiler(o.pprofAddr, logger)
+		if err != nil {
+			return err
+		}
+		defer stopProfiler()
+	}
 
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
