@@ -2,9 +2,11 @@ package gateway
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"net/url"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -136,5 +138,60 @@ func TestExecutionRetention(t *testing.T) {
 	waitTotal(1)
 	if code, _ := e.call(t, e.admin, "GET", "/v1/functions/fn/executions/new", nil); code != 200 {
 		t.Fatal("retention deleted a recent execution")
+	}
+}
+
+// TestConcurrentRecordsAllWritten records many executions at once (they
+// share JetStream publishes) plus one in the single-record format earlier
+// versions queued, and expects every one in the database exactly once.
+func TestConcurrentRecordsAllWritten(t *testing.T) {
+	e, p := newDeployEnv(t, 0)
+	ctx := context.Background()
+	e.call(t, e.admin, "POST", "/v1/functions", map[string]any{"functionId": "fn", "name": "fn", "runtime": "wasi"})
+	const n = 600
+	var wg sync.WaitGroup
+	errs := make(chan error, n)
+	for i := 0; i < n; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			errs <- p.RecordExecution(ctx, db.Execution{ProjectID: "p1", ID: fmt.Sprintf("c%04d", i), FunctionID: "fn",
+				Trigger: "http", Status: "completed", Fuel: int64(i), Logs: strings.Repeat("x", i*10)})
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	legacy, _ := json.Marshal(db.Execution{ProjectID: "p1", ID: "legacy", FunctionID: "fn", Trigger: "http", Status: "completed"})
+	if _, err := e.cfg.JetStream.Publish(ctx, "executions.records.p1.fn", legacy); err != nil {
+		t.Fatal(err)
+	}
+	rec, err := p.StartRecorder(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rec.Stop()
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		_, list := e.call(t, e.admin, "GET", "/v1/functions/fn/executions", nil)
+		if list["total"] == float64(n+1) {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("total %v, want %d", list["total"], n+1)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	for _, id := range []string{"c0000", "c0599", "legacy"} {
+		if code, ex := e.call(t, e.admin, "GET", "/v1/functions/fn/executions/"+id, nil); code != 200 || ex["status"] != "completed" {
+			t.Fatalf("%s: %d %v", id, code, ex)
+		}
+	}
+	if _, ex := e.call(t, e.admin, "GET", "/v1/functions/fn/executions/c0599", nil); ex["fuel"] != 599.0 {
+		t.Fatalf("c0599 fuel %v", ex["fuel"])
 	}
 }

@@ -1,6 +1,7 @@
 package platform
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -40,9 +41,10 @@ var executionAttrs = listable{
 	"$updatedAt":         {column: "updated_at", kind: kindTime},
 }
 
-// RecordExecution queues an execution record for the database. Records go
-// through JetStream so none is lost if Postgres is slow or the node stops;
-// the message id (execution id and status) makes a retried publish harmless.
+// RecordExecution queues an execution record for the database and returns
+// once it is stored in JetStream, so none is lost if Postgres is slow or
+// the node stops. Concurrent records share a publish (see recordqueue.go);
+// writing a record twice is harmless.
 func (p *Platform) RecordExecution(ctx context.Context, e db.Execution) error {
 	if e.CreatedAt.IsZero() {
 		e.CreatedAt = time.Now().UTC()
@@ -51,11 +53,23 @@ func (p *Platform) RecordExecution(ctx context.Context, e db.Execution) error {
 	if err != nil {
 		return fmt.Errorf("encoding execution %s: %w", e.ID, err)
 	}
-	subject := fmt.Sprintf("%s.%s.%s", recordSubjects, e.ProjectID, e.FunctionID)
-	if _, err := p.cfg.JetStream.Publish(ctx, subject, b, jetstream.WithMsgID(e.ID+":"+e.Status)); err != nil {
-		return fmt.Errorf("queueing execution %s: %w", e.ID, err)
+	return p.enqueueRecord(ctx, b)
+}
+
+// decodeRecords reads a record message: a JSON array of executions, or
+// one execution object as published by earlier versions.
+func decodeRecords(data []byte) ([]db.Execution, error) {
+	data = bytes.TrimSpace(data)
+	if len(data) > 0 && data[0] == '[' {
+		var execs []db.Execution
+		err := json.Unmarshal(data, &execs)
+		return execs, err
 	}
-	return nil
+	var e db.Execution
+	if err := json.Unmarshal(data, &e); err != nil {
+		return nil, err
+	}
+	return []db.Execution{e}, nil
 }
 
 // Recorder writes queued execution records to Postgres in batches.
@@ -92,14 +106,21 @@ func (p *Platform) StartRecorder(ctx context.Context) (*Recorder, error) {
 			var msgs []jetstream.Msg
 			var execs []db.Execution
 			for msg := range batch.Messages() {
-				var e db.Execution
-				if err := json.Unmarshal(msg.Data(), &e); err != nil || e.ID == "" {
-					p.logger.Error("dropping malformed execution record", "data", string(msg.Data()))
+				recs, err := decodeRecords(msg.Data())
+				if err == nil {
+					for _, e := range recs {
+						if e.ID == "" {
+							err = errors.New("execution without id")
+						}
+					}
+				}
+				if err != nil {
+					p.logger.Error("dropping malformed execution records", "err", err, "data", truncate(string(msg.Data()), 4096))
 					_ = msg.Term()
 					continue
 				}
 				msgs = append(msgs, msg)
-				execs = append(execs, e)
+				execs = append(execs, recs...)
 			}
 			if len(execs) == 0 {
 				continue

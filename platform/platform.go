@@ -41,7 +41,8 @@ type Platform struct {
 	sealer *sealer
 	logger *slog.Logger
 
-	cache invokeCache
+	cache   invokeCache
+	records recordQueue
 
 	workerMu   sync.Mutex
 	workerStop func()
