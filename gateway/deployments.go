@@ -2,6 +2,7 @@ package gateway
 
 import (
 	"fmt"
+	"github.com/gofiber/contrib/websocket"
 	"io"
 	"strconv"
 
@@ -59,6 +60,7 @@ func (a *App) mountDeployments(r fiber.Router, p *platform.Platform) {
 	r.Get("/:functionId/deployments/:deploymentId", read, h.get)
 	r.Delete("/:functionId/deployments/:deploymentId", write, h.delete)
 	r.Get("/:functionId/deployments/:deploymentId/download", read, h.download)
+	r.Get("/:functionId/deployments/:deploymentId/logs", read, h.followLogs, websocket.New(h.streamLogs))
 	r.Patch("/:functionId/deployments/:deploymentId/status", write, h.cancel)
 	r.Patch("/:functionId/deployment", write, h.activate)
 }

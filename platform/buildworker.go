@@ -132,40 +132,19 @@ func heartbeat(msg jetstream.Msg) func() {
 	return func() { close(done) }
 }
 
-// buildLog collects a build's log and publishes each write live.
-type buildLog struct {
-	mu      sync.Mutex
-	buf     bytes.Buffer
-	publish func([]byte)
-}
-
-func (l *buildLog) Write(b []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	if l.buf.Len() < 1<<20 { // keep the first MiB; the rest is streamed only
-		l.buf.Write(b)
-	}
-	l.publish(append([]byte(nil), b...))
-	return len(b), nil
-}
-
-func (l *buildLog) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.buf.String()
-}
-
 func (p *Platform) build(ctx context.Context, d db.Deployment) {
 	start := time.Now()
 	subject := BuildLogSubject(d.ProjectID, d.ID)
-	log := &buildLog{publish: func(b []byte) { _ = p.cfg.NATS.Publish(subject, b) }}
+	log := p.newBuildLog(d.ProjectID, d.ID)
+	defer log.stop()
 	fail := func(format string, args ...any) {
 		fmt.Fprintf(log, "\nBuild failed: "+format+"\n", args...)
+		log.stop()
 		d.Status, d.BuildLogs, d.BuildDuration = db.DeploymentFailed, log.String(), time.Since(start).Seconds()
 		if _, err := p.db.FinishBuild(context.Background(), d); err != nil && !errors.Is(err, db.ErrNotFound) {
 			p.logger.Error("recording failed build", "deployment", d.ID, "err", err)
 		}
-		_ = p.cfg.NATS.Publish(subject+".done", []byte(db.DeploymentFailed))
+		p.publishBuildDone(subject, db.DeploymentFailed)
 	}
 	f, err := p.db.GetFunction(ctx, d.ProjectID, d.FunctionID)
 	if err != nil {
@@ -217,6 +196,7 @@ func (p *Platform) build(ctx context.Context, d db.Deployment) {
 	}
 	fmt.Fprintf(log, "Build ready in %s: %d bytes, %s contract\n", time.Since(start).Round(time.Millisecond), len(art.Wasm), art.ABI)
 	d.Status, d.BuildKey, d.BuildSize = db.DeploymentReady, key, int64(len(art.Wasm))
+	log.stop()
 	d.BuildLogs, d.BuildDuration, d.ABI, d.ArtifactSHA256 = log.String(), time.Since(start).Seconds(), art.ABI, art.SHA256
 	if _, err := p.db.FinishBuild(context.Background(), d); err != nil {
 		// Canceled while building: the result is discarded.
@@ -227,5 +207,5 @@ func (p *Platform) build(ctx context.Context, d db.Deployment) {
 	if d.Activate {
 		p.functionChanged(d.ProjectID, d.FunctionID)
 	}
-	_ = p.cfg.NATS.Publish(subject+".done", []byte(db.DeploymentReady))
+	p.publishBuildDone(subject, db.DeploymentReady)
 }

@@ -3,6 +3,7 @@ package client
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"mime/multipart"
@@ -96,10 +97,21 @@ func (c *Client) ActivateDeployment(ctx context.Context, functionID, id string) 
 	return f, c.call(ctx, "PATCH", "/functions/"+url.PathEscape(functionID)+"/deployment", nil, map[string]string{"deploymentId": id}, &f)
 }
 
-// WaitDeployment polls until the build is over, calling onLog with each new
-// part of the build log.
+// WaitDeployment waits until the build is over, calling onLog with each new
+// part of the build log: streamed live where the server can, else (or if
+// the stream breaks) by polling the deployment.
 func (c *Client) WaitDeployment(ctx context.Context, functionID, id string, onLog func(string)) (Deployment, error) {
 	shown := 0
+	d, err := c.FollowBuildLog(ctx, functionID, id, func(s string) {
+		shown += len(s)
+		if onLog != nil {
+			onLog(s)
+		}
+	})
+	var apiErr *Error
+	if err == nil || errors.As(err, &apiErr) || ctx.Err() != nil {
+		return d, err
+	}
 	for {
 		d, err := c.GetDeployment(ctx, functionID, id)
 		if err != nil {
