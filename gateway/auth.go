@@ -13,6 +13,8 @@ const (
 	HeaderKey         = "X-Appwrite-Key"
 	HeaderKilnProject = "X-Kiln-Project"
 	HeaderKilnKey     = "X-Kiln-Key"
+	// HeaderJWT carries a user JWT (see platform.CreateUserJWT).
+	HeaderJWT = "X-Appwrite-JWT"
 )
 
 const localPrincipal = "kiln.principal"
@@ -32,13 +34,28 @@ func authenticate(p *platform.Platform) fiber.Handler {
 			return NewError(fiber.StatusBadRequest, "project_not_found",
 				"No project given: send the project id in the %s header.", HeaderProject)
 		}
-		pr, err := p.Authenticate(c.UserContext(), project, key)
+		pr, err := authenticateCaller(c, p, project, key)
 		if err != nil {
 			return err
 		}
 		c.Locals(localPrincipal, pr)
 		return c.Next()
 	}
+}
+
+// authenticateCaller resolves the project, the API key and a user JWT of a
+// request into its principal.
+func authenticateCaller(c *fiber.Ctx, p *platform.Platform, project, key string) (platform.Principal, error) {
+	pr, err := p.Authenticate(c.UserContext(), project, key)
+	if err != nil {
+		return pr, err
+	}
+	if tok := c.Get(HeaderJWT); tok != "" {
+		if pr.UserID, err = p.UserFromJWT(project, tok); err != nil {
+			return platform.Principal{}, err
+		}
+	}
+	return pr, nil
 }
 
 // principal returns the authenticated principal of the request.
@@ -73,6 +90,8 @@ func mapPlatformError(err error) *APIError {
 		return NewError(fiber.StatusNotFound, "project_not_found", "Project with the requested ID could not be found.")
 	case errors.Is(err, platform.ErrKeyInvalid):
 		return NewError(fiber.StatusUnauthorized, TypeGeneralUnauthorized, "The API key is invalid for this project.")
+	case errors.Is(err, platform.ErrJWTInvalid):
+		return NewError(fiber.StatusUnauthorized, "user_jwt_invalid", "The JWT is invalid, expired or for another project: %v", err)
 	case errors.Is(err, platform.ErrKeyExpired):
 		return NewError(fiber.StatusUnauthorized, "project_key_expired", "The API key has expired.")
 	case errors.Is(err, platform.ErrFunctionDisabled):

@@ -28,6 +28,7 @@ func (a *App) MountFunctions(p *platform.Platform) {
 	r.Delete("/:functionId/variables/:variableId", write, h.deleteVariable)
 	a.mountDeployments(r, p)
 	a.mountExecutions(r, p)
+	a.mountUsers(p)
 }
 
 type functionsAPI struct{ p *platform.Platform }

@@ -132,7 +132,7 @@ func (t *triggers) invoke(c *fiber.Ctx, project, fn, uri string) error {
 	if key == "" {
 		key = c.Get(HeaderKilnKey)
 	}
-	caller, err := t.p.Authenticate(c.UserContext(), project, key)
+	caller, err := authenticateCaller(c, t.p, project, key)
 	if err != nil {
 		return err
 	}

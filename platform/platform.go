@@ -39,6 +39,7 @@ type Platform struct {
 	cfg    Config
 	db     *db.DB
 	sealer *sealer
+	jwtKey []byte
 	logger *slog.Logger
 
 	cache   invokeCache
@@ -64,7 +65,7 @@ func New(cfg Config) (*Platform, error) {
 	if cfg.MaxSourceBytes == 0 {
 		cfg.MaxSourceBytes = 100 << 20
 	}
-	p := &Platform{cfg: cfg, db: cfg.DB, sealer: s, logger: logger}
+	p := &Platform{cfg: cfg, db: cfg.DB, sealer: s, jwtKey: deriveJWTKey(cfg.SecretKey), logger: logger}
 	if err := p.listenForChanges(); err != nil {
 		return nil, fmt.Errorf("subscribing to function changes: %w", err)
 	}

@@ -9,4 +9,5 @@ var Scopes = []string{
 	"projects.read", "projects.write",
 	"keys.read", "keys.write",
 	"health.read",
+	"users.read", "users.write",
 }
