@@ -47,12 +47,15 @@ type functionBody struct {
 	Entrypoint *string  `json:"entrypoint"`
 	Commands   *string  `json:"commands"`
 	Scopes     []string `json:"scopes"`
+	// Kiln's additions: the per-invocation fuel budget and memory cap.
+	Fuel        *int64 `json:"fuel"`
+	MemoryPages *int   `json:"memoryPages"`
 }
 
 func (b functionBody) input() platform.FunctionInput {
 	return platform.FunctionInput{Name: b.Name, Runtime: b.Runtime, Execute: b.Execute, Events: b.Events,
 		Schedule: b.Schedule, Timeout: b.Timeout, Enabled: b.Enabled, Logging: b.Logging,
-		Entrypoint: b.Entrypoint, Commands: b.Commands, Scopes: b.Scopes}
+		Entrypoint: b.Entrypoint, Commands: b.Commands, Scopes: b.Scopes, Fuel: b.Fuel, MemoryPages: b.MemoryPages}
 }
 
 // parseBody decodes a JSON body into v with a clear 400 on malformed input.

@@ -28,7 +28,20 @@ type FunctionInput struct {
 	Entrypoint *string
 	Commands   *string
 	Scopes     []string
+	// Fuel is the instruction budget of one invocation (Kiln's addition;
+	// 0: the node's default, one billion).
+	Fuel *int64
+	// MemoryPages caps linear memory in 64 KiB pages (Kiln's addition; 0:
+	// the node's default, 2048 = 128 MiB).
+	MemoryPages *int
 }
+
+// Bounds of the per-function limits.
+const (
+	MinFuel        = 10_000
+	MaxFuel        = 1_000_000_000_000
+	MaxMemoryPages = 65536 // 4 GiB, all a wasm32 guest can address
+)
 
 var functionAttrs = listable{
 	"name":       {column: "name"},
@@ -120,6 +133,18 @@ func applyFunctionInput(f *db.Function, in FunctionInput, create bool) error {
 			return invalid("Invalid `timeout` param: must be between 1 and %d seconds", MaxTimeout)
 		}
 		f.Timeout = *in.Timeout
+	}
+	if in.Fuel != nil {
+		if v := *in.Fuel; v != 0 && (v < MinFuel || v > MaxFuel) {
+			return invalid("Invalid `fuel` param: 0 (the default) or between %d and %d instructions", MinFuel, int64(MaxFuel))
+		}
+		f.Fuel = *in.Fuel
+	}
+	if in.MemoryPages != nil {
+		if v := *in.MemoryPages; v < 0 || v > MaxMemoryPages {
+			return invalid("Invalid `memoryPages` param: 0 (the default) or between 1 and %d pages of 64 KiB", MaxMemoryPages)
+		}
+		f.MemoryPages = *in.MemoryPages
 	}
 	if in.Enabled != nil {
 		f.Enabled = *in.Enabled
