@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"log/slog"
+	"net/netip"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -23,6 +24,8 @@ type serveOptions struct {
 	logLevel  string
 	bodyLimit byteSize
 	pprofAddr string
+	// egressHosts and egressNets are comma-separated lists.
+	egressHosts, egressNets string
 }
 
 // serveFlags declares every setting of `kiln serve`. The defaults shown are
@@ -48,29 +51,20 @@ func serveFlags(cfg *node.Config, o *serveOptions) *flag.FlagSet {
 	o.bodyLimit = 30 << 20
 	fs.Var(&o.bodyLimit, "body-limit", "request body limit: bytes, or a size such as 30MiB or 50MB")
 	fs.StringVar(&o.logLevel, "log-level", "info", "log level: debug, info, warn or error")
+	fs.StringVar(&o.egressHosts, "egress-allow-hosts", "", "comma-separated hosts functions may fetch from (api.example.com, *.example.com); empty: any public host")
+	fs.StringVar(&o.egressNets, "egress-allow-nets", "", "comma-separated address ranges functions may fetch from although not public (10.0.0.0/8, 127.0.0.1/32); default none")
 	fs.StringVar(&o.pprofAddr, "pprof-addr", "", "serve Go's profiler (net/http/pprof) on this address, e.g. 127.0.0.1:6060; empty: off")
 	return fs
 }
 
 func runServe(args []string) error {
-	var cfg node.Config
-	var o serveOptions
-	fs := serveFlags(&cfg, &o)
-	if err := parseWithEnv(fs, args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return nil
-		}
+	cfg, o, err := parseServe(args)
+	if errors.Is(err, flag.ErrHelp) {
+		return nil
+	}
+	if err != nil {
 		return err
 	}
-	if fs.NArg() > 0 {
-		return fmt.Errorf("serve takes no arguments, got %q", fs.Args())
-	}
-	for _, r := range strings.Split(o.routes, ",") {
-		if r = strings.TrimSpace(r); r != "" {
-			cfg.NATSRoutes = append(cfg.NATSRoutes, r)
-		}
-	}
-	cfg.BodyLimit = int(o.bodyLimit)
 	var level slog.Level
 	if err := level.UnmarshalText([]byte(o.logLevel)); err != nil {
 		return fmt.Errorf("bad log level %q: want debug, info, warn or error", o.logLevel)
@@ -131,4 +125,53 @@ func printBanner(n *node.Node, took time.Duration) {
   Press Ctrl+C to stop.
 
 `, took.Round(time.Millisecond), n.Addr(), n.Addr(), n.Addr(), n.DataDir(), keyPath, note, platform.DefaultProjectID)
+}
+
+// splitList splits a comma-separated flag value, dropping empty entries.
+func splitList(s string) []string {
+	var out []string
+	for _, v := range strings.Split(s, ",") {
+		if v = strings.TrimSpace(v); v != "" {
+			out = append(out, v)
+		}
+	}
+	return out
+}
+
+// parsePrefix reads a CIDR range or a single address (a range of one).
+func parsePrefix(s string) (netip.Prefix, error) {
+	if strings.Contains(s, "/") {
+		p, err := netip.ParsePrefix(s)
+		return p.Masked(), err
+	}
+	a, err := netip.ParseAddr(s)
+	if err != nil {
+		return netip.Prefix{}, err
+	}
+	return netip.PrefixFrom(a, a.BitLen()), nil
+}
+
+// parseServe reads serve's flags (and their KILN_* variables) into a node
+// configuration.
+func parseServe(args []string) (node.Config, serveOptions, error) {
+	var cfg node.Config
+	var o serveOptions
+	fs := serveFlags(&cfg, &o)
+	if err := parseWithEnv(fs, args); err != nil {
+		return cfg, o, err
+	}
+	if fs.NArg() > 0 {
+		return cfg, o, fmt.Errorf("serve takes no arguments, got %q", fs.Args())
+	}
+	cfg.NATSRoutes = splitList(o.routes)
+	cfg.BodyLimit = int(o.bodyLimit)
+	cfg.Egress.AllowHosts = splitList(o.egressHosts)
+	for _, n := range splitList(o.egressNets) {
+		prefix, err := parsePrefix(n)
+		if err != nil {
+			return cfg, o, fmt.Errorf("bad --egress-allow-nets entry %q: want an address or a CIDR range such as 10.0.0.0/8", n)
+		}
+		cfg.Egress.AllowNets = append(cfg.Egress.AllowNets, prefix)
+	}
+	return cfg, o, nil
 }

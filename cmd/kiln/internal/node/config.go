@@ -3,6 +3,7 @@ package node
 import (
 	"time"
 
+	"github.com/kilnhq/kiln/runtime/egress"
 	"github.com/kilnhq/kiln/store/objects"
 )
 
@@ -34,6 +35,10 @@ type Config struct {
 	BodyLimit int
 	// ShutdownTimeout bounds the drain of in-flight requests. Default 10s.
 	ShutdownTimeout time.Duration
+	// Egress is the policy for functions' outbound HTTP (fetch). Default:
+	// any host with a public address; loopback, private, link-local and
+	// cloud-metadata addresses refused.
+	Egress egress.Policy
 }
 
 func (c Config) withDefaults() Config {

@@ -18,6 +18,7 @@ import (
 	"github.com/kilnhq/kiln/gateway"
 	"github.com/kilnhq/kiln/platform"
 	"github.com/kilnhq/kiln/runtime"
+	"github.com/kilnhq/kiln/runtime/egress"
 	"github.com/kilnhq/kiln/store/bus"
 	"github.com/kilnhq/kiln/store/db"
 	"github.com/kilnhq/kiln/store/objects"
@@ -203,9 +204,11 @@ func (n *Node) startPlatform(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	runner := &platform.EngineRunner{Engine: eng}
+	eg := egress.New(n.cfg.Egress)
+	runner := &platform.EngineRunner{Engine: eng, Egress: eg}
 	n.stops = append(n.stops, func() {
 		runner.Close()
+		eg.Close()
 		_ = eng.Close(context.Background())
 	})
 	p, err := platform.New(platform.Config{DB: n.db, SecretKey: key, Objects: n.objects, NATS: n.bus.Conn(),
