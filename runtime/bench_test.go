@@ -9,8 +9,8 @@ import (
 	"time"
 
 	"github.com/kilnhq/kiln/runtime/fuel"
-	"github.com/kilnhq/kiln/runtime/internal/wire"
 	w "github.com/kilnhq/kiln/runtime/internal/wasmtestmod"
+	"github.com/kilnhq/kiln/runtime/internal/wire"
 )
 
 // Run with -cpu 1 for per-core figures:
