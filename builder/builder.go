@@ -1,8 +1,10 @@
 // Package builder turns a deployment's source into an artifact: Go source
 // compiled to a wasip1 reactor with the embedded Kiln Go SDK, or a prebuilt
 // WASI or Extism module taken from the source; then validated,
-// fuel-instrumented and checked against its runtime's contract. Unpacking
-// uploads is builder/archive; the Go toolchain driver is builder/golang.
+// fuel-instrumented and checked against its runtime's contract. JavaScript
+// and TypeScript are bundled into one ES module for the QuickJS engine
+// (js.go). Unpacking uploads is builder/archive; the Go toolchain driver is
+// builder/golang; esbuild is driven by builder/jsbundle.
 package builder
 
 import (
@@ -36,13 +38,16 @@ const (
 
 // Spec is what to build.
 type Spec struct {
-	// Runtime is RuntimeGo (or "go-<version>"), RuntimeWASI or RuntimeExtism.
+	// Runtime is RuntimeGo (or "go-<version>"), RuntimeJS, RuntimeWASI or
+	// RuntimeExtism.
 	Runtime string
 	// SourceDir is the unpacked deployment. It is read, never modified.
 	SourceDir string
 	// Entrypoint for wasi and extism is the path of the module in the
 	// source; default: the only *.wasm file (an error if there are
 	// several). For go it is the main package's folder; default: the root.
+	// For js it is the entry file; default: src/index.ts, index.js and
+	// the other names builder/jsbundle tries.
 	Entrypoint string
 	// Commands are the user's build commands. They are not run (no
 	// deployment code runs on the build machine outside a sandbox); a
@@ -120,13 +125,15 @@ func New(cfg Config) (*Builder, error) {
 
 // Artifact is a built deployment, ready to store and run.
 type Artifact struct {
-	// Wasm is the validated, fuel-instrumented module.
+	// Wasm is the validated, fuel-instrumented module; for ABIJS it is
+	// the JavaScript bundle instead (the QuickJS engine is the metered
+	// module).
 	Wasm []byte
 	// SHA256 is the hex digest of Wasm.
 	SHA256 string
 	// Size is len(Wasm) in bytes.
 	Size int64
-	// ABI is ABIReactor, ABIWAGI or ABIExtism.
+	// ABI is ABIReactor, ABIWAGI, ABIExtism or ABIJS.
 	ABI string
 	// Duration is the wall time of the whole build.
 	Duration time.Duration
@@ -187,6 +194,8 @@ func (b *Builder) build(ctx context.Context, spec Spec, log io.Writer) (*Artifac
 		}
 		wasm = res.Wasm
 		warnings = append(warnings, res.Warnings...)
+	case RuntimeJS:
+		return b.buildJS(ctx, spec, log, warnings)
 	case RuntimeWASI, RuntimeExtism:
 		rel, err := findEntrypoint(spec.SourceDir, spec.Entrypoint)
 		if err != nil {
@@ -201,7 +210,7 @@ func (b *Builder) build(ctx context.Context, spec Spec, log io.Writer) (*Artifac
 			return nil, buildErr(ErrInvalidModule, Message{File: rel, Text: why})
 		}
 	default:
-		return nil, buildErr(ErrUnknownRuntime, Message{Text: fmt.Sprintf("unknown runtime %q: this Kiln builds go, wasi and extism", spec.Runtime)})
+		return nil, buildErr(ErrUnknownRuntime, Message{Text: fmt.Sprintf("unknown runtime %q: this Kiln builds go, js, wasi and extism", spec.Runtime)})
 	}
 	if err := ctx.Err(); err != nil {
 		return nil, err
