@@ -135,6 +135,9 @@ func (e *Engine) build(ctx context.Context, wasm []byte, instrumented bool) (*Mo
 			return nil, fmt.Errorf("%w: instrumenting: %w", ErrInvalidModule, err)
 		}
 	}
+	if importsExtism(code) {
+		return e.buildExtism(ctx, code)
+	}
 	cm, err := e.rt.CompileModule(e.compileContext(ctx), code)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrInvalidModule, err)

@@ -1,0 +1,3 @@
+module example.com/hello-extism
+
+go 1.24
