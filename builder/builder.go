@@ -32,7 +32,8 @@ const (
 	RuntimeGo = "go"
 	// RuntimeWASI: a prebuilt WASI module (WAGI command or Kiln reactor).
 	RuntimeWASI = "wasi"
-	// RuntimeExtism: a prebuilt Extism plugin.
+	// RuntimeExtism: an Extism plugin, prebuilt (a .wasm in the source)
+	// or Go source compiled like a Go function but without the SDK.
 	RuntimeExtism = "extism"
 )
 
@@ -197,6 +198,15 @@ func (b *Builder) build(ctx context.Context, spec Spec, log io.Writer) (*Artifac
 	case RuntimeJS:
 		return b.buildJS(ctx, spec, log, warnings)
 	case RuntimeWASI, RuntimeExtism:
+		if runtime == RuntimeExtism && goPlugin(spec.SourceDir, spec.Entrypoint) {
+			res, err := b.buildGoPlugin(ctx, spec, log)
+			if err != nil {
+				return nil, err
+			}
+			wasm = res.Wasm
+			warnings = append(warnings, res.Warnings...)
+			break
+		}
 		rel, err := findEntrypoint(spec.SourceDir, spec.Entrypoint)
 		if err != nil {
 			return nil, err
