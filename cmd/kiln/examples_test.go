@@ -94,4 +94,24 @@ func TestExamples(t *testing.T) {
 			t.Fatalf("DELETE = %d %q", code, body)
 		}
 	})
+
+	t.Run("hello-extism", func(t *testing.T) {
+		dir, _ := filepath.Abs(filepath.Join("..", "..", "examples", "hello-extism"))
+		if out, err := run("deploy", dir, "--runtime", "extism"); err != nil {
+			t.Fatalf("deploy: %v\n%s", err, out)
+		}
+		url := base + "/fn/default/hello-extism/"
+		if code, body := get(t, "GET", url+"?name=Kiln", ""); code != 200 || body != "Hello from Extism, Kiln!\n" {
+			t.Fatalf("GET = %d %q", code, body)
+		}
+		if code, body := get(t, "POST", url+"echo", `{"a":1}`); code != 200 || body != `{"echo":{"a":1},"plugin":"hello-extism"}`+"\n" {
+			t.Fatalf("POST echo = %d %q", code, body)
+		}
+		if code, body := get(t, "POST", url+"echo", `{bad`); code != 400 || body != "send JSON\n" {
+			t.Fatalf("bad JSON = %d %q", code, body)
+		}
+		if code, _ := get(t, "GET", url+"missing", ""); code != 404 {
+			t.Fatalf("unknown route = %d", code)
+		}
+	})
 }
