@@ -190,7 +190,11 @@ func (p *Platform) build(ctx context.Context, d db.Deployment) {
 		return
 	}
 	key := buildKey(d.ProjectID, d.FunctionID, d.ID)
-	if _, err := p.cfg.Objects.Put(ctx, key, bytes.NewReader(art.Wasm), int64(len(art.Wasm)), "application/wasm"); err != nil {
+	ctype := "application/wasm"
+	if art.ABI == builder.ABIJS {
+		ctype = "text/javascript"
+	}
+	if _, err := p.cfg.Objects.Put(ctx, key, bytes.NewReader(art.Wasm), int64(len(art.Wasm)), ctype); err != nil {
 		fail("storing artifact: %v", err)
 		return
 	}

@@ -11,16 +11,23 @@ import (
 	"sync"
 	"time"
 
+	"github.com/kilnhq/kiln/builder"
 	"github.com/kilnhq/kiln/runtime"
 	"github.com/kilnhq/kiln/runtime/hostfn"
+	"github.com/kilnhq/kiln/runtime/quickjs"
 	"golang.org/x/sync/singleflight"
 )
 
-// EngineRunner runs deployments on the node's runtime engine. It keeps one
-// runtime deployment (with its instance pool) per Kiln deployment, made on
-// first use and closed after IdleTimeout without calls.
+// EngineRunner runs deployments on the node's runtime engine, and
+// JavaScript deployments on its QuickJS engine. It keeps one runtime
+// deployment (with its instance pool) or one QuickJS worker per Kiln
+// deployment, made on first use and closed after IdleTimeout without calls.
 type EngineRunner struct {
 	Engine *runtime.Engine
+	// JS returns the node's QuickJS engine; it is called on every
+	// JavaScript invocation, so it must be cheap once the engine exists.
+	// nil: JavaScript deployments fail with ErrNoJSEngine.
+	JS func(ctx context.Context) (*quickjs.Engine, error)
 	// Egress is the guests' outbound HTTP; nil gives them none.
 	Egress hostfn.Egress
 	// IdleTimeout closes deployments not called for this long. Default 10 min.
@@ -31,10 +38,24 @@ type EngineRunner struct {
 	group singleflight.Group
 }
 
+// runnerEntry is one Kiln deployment made ready to run: a runtime
+// deployment, or a QuickJS worker, or the fault of a bundle that cannot
+// load (kept so that every call does not evaluate it again).
 type runnerEntry struct {
 	dep      *runtime.Deployment
+	worker   *quickjs.Worker
+	loadErr  error
 	fp       string // what the deployment was made from; a change makes a new one
 	lastUsed time.Time
+}
+
+func (e *runnerEntry) close() {
+	if e.dep != nil {
+		e.dep.Close()
+	}
+	if e.worker != nil {
+		e.worker.Close()
+	}
 }
 
 // fingerprint identifies everything a runtime deployment is made from:
@@ -56,6 +77,9 @@ func fingerprint(t RunTarget) string {
 
 // Run implements Runner.
 func (r *EngineRunner) Run(ctx context.Context, t RunTarget, req RunRequest) (RunResult, error) {
+	if t.ABI == builder.ABIJS {
+		return r.runJS(ctx, t, req)
+	}
 	dep, err := r.deployment(ctx, t)
 	if err != nil {
 		return RunResult{}, err
@@ -82,18 +106,7 @@ func (r *EngineRunner) Run(ctx context.Context, t RunTarget, req RunRequest) (Ru
 }
 
 func (r *EngineRunner) deployment(ctx context.Context, t RunTarget) (*runtime.Deployment, error) {
-	r.mu.Lock()
-	if r.deps == nil {
-		r.deps = map[string]*runnerEntry{}
-	}
-	fp := fingerprint(t)
-	if e, ok := r.deps[t.Key]; ok && e.fp == fp {
-		e.lastUsed = time.Now()
-		r.mu.Unlock()
-		return e.dep, nil
-	}
-	r.mu.Unlock()
-	v, err, _ := r.group.Do(t.Key+"|"+fp, func() (any, error) {
+	e, err := r.entry(ctx, t, func() (*runnerEntry, error) {
 		wasm, err := t.Load(ctx)
 		if err != nil {
 			return nil, fmt.Errorf("loading artifact: %w", err)
@@ -107,19 +120,54 @@ func (r *EngineRunner) deployment(ctx context.Context, t RunTarget) (*runtime.De
 		if err != nil {
 			return nil, err
 		}
-		r.mu.Lock()
-		if old, ok := r.deps[t.Key]; ok {
-			go old.dep.Close()
-		}
-		r.deps[t.Key] = &runnerEntry{dep: dep, fp: fp, lastUsed: time.Now()}
-		r.evictLocked()
-		r.mu.Unlock()
-		return dep, nil
+		return &runnerEntry{dep: dep}, nil
 	})
 	if err != nil {
 		return nil, err
 	}
-	return v.(*runtime.Deployment), nil
+	return e.dep, nil
+}
+
+// entry returns the cached entry of t.Key if it was made from the same
+// fingerprint, else makes one with make (once, however many callers wait)
+// and replaces the old one.
+func (r *EngineRunner) entry(ctx context.Context, t RunTarget, make func() (*runnerEntry, error)) (*runnerEntry, error) {
+	r.mu.Lock()
+	if r.deps == nil {
+		r.deps = map[string]*runnerEntry{}
+	}
+	fp := fingerprint(t)
+	if e, ok := r.deps[t.Key]; ok && e.fp == fp {
+		e.lastUsed = time.Now()
+		r.mu.Unlock()
+		return e, nil
+	}
+	r.mu.Unlock()
+	v, err, _ := r.group.Do(t.Key+"|"+fp, func() (any, error) {
+		e, err := make()
+		if err != nil {
+			return nil, err
+		}
+		e.fp, e.lastUsed = fp, time.Now()
+		r.mu.Lock()
+		if r.deps == nil {
+			// Closed meanwhile.
+			r.mu.Unlock()
+			e.close()
+			return nil, runtime.ErrClosed
+		}
+		if old, ok := r.deps[t.Key]; ok {
+			go old.close()
+		}
+		r.deps[t.Key] = e
+		r.evictLocked()
+		r.mu.Unlock()
+		return e, nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return v.(*runnerEntry), nil
 }
 
 // evictLocked closes deployments idle longer than IdleTimeout.
@@ -131,7 +179,7 @@ func (r *EngineRunner) evictLocked() {
 	for k, e := range r.deps {
 		if time.Since(e.lastUsed) > idle {
 			delete(r.deps, k)
-			go e.dep.Close()
+			go e.close()
 		}
 	}
 }
@@ -144,7 +192,7 @@ func (r *EngineRunner) Forget(key string) {
 	delete(r.deps, key)
 	r.mu.Unlock()
 	if ok {
-		e.dep.Close()
+		e.close()
 	}
 }
 
@@ -155,6 +203,6 @@ func (r *EngineRunner) Close() {
 	r.deps = nil
 	r.mu.Unlock()
 	for _, e := range deps {
-		e.dep.Close()
+		e.close()
 	}
 }

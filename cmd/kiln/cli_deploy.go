@@ -28,7 +28,7 @@ func deployFlags(o *deployOptions) *flag.FlagSet {
 	fs := newFlagSet("deploy")
 	o.register(fs)
 	fs.StringVar(&o.function, "function", "", "function id; default: the folder's name (created if missing)")
-	fs.StringVar(&o.runtime, "runtime", "", "runtime when the function is created; default: go-1.26 for a folder with go.mod, wasi for one with a .wasm file")
+	fs.StringVar(&o.runtime, "runtime", "", "runtime when the function is created; default: go-1.26 for a folder with go.mod, wasi for one with a .wasm file, js for one with package.json")
 	fs.StringVar(&o.entrypoint, "entrypoint", "", "entrypoint: the .wasm file for wasi/extism; default: detected")
 	fs.BoolVar(&o.activate, "activate", true, "activate the deployment once it is built")
 	return fs
@@ -119,7 +119,7 @@ func ensureFunction(ctx context.Context, c *client.Client, id, runtime, dir stri
 	if runtime == "" {
 		runtime = detectRuntime(dir)
 		if runtime == "" {
-			return fmt.Errorf("cannot tell the runtime of %s (no go.mod, no .wasm file): pass --runtime", dir)
+			return fmt.Errorf("cannot tell the runtime of %s (no go.mod, no .wasm file, no package.json): pass --runtime", dir)
 		}
 	}
 	if _, err := c.CreateFunction(ctx, client.FunctionParams{FunctionID: id, Name: id, Runtime: runtime, Execute: []string{"any"}}); err != nil {
@@ -135,6 +135,9 @@ func detectRuntime(dir string) string {
 	}
 	if m, _ := filepath.Glob(filepath.Join(dir, "*.wasm")); len(m) > 0 {
 		return "wasi"
+	}
+	if _, err := os.Stat(filepath.Join(dir, "package.json")); err == nil {
+		return "js"
 	}
 	return ""
 }

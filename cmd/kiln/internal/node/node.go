@@ -205,9 +205,11 @@ func (n *Node) startPlatform(ctx context.Context) error {
 		return err
 	}
 	eg := egress.New(n.cfg.Egress)
-	runner := &platform.EngineRunner{Engine: eng, Egress: eg}
+	js := newJSEngine(filepath.Join(n.cfg.DataDir, "cache", "wasm"), n.logger)
+	runner := &platform.EngineRunner{Engine: eng, Egress: eg, JS: js.get}
 	n.stops = append(n.stops, func() {
 		runner.Close()
+		js.close()
 		eg.Close()
 		_ = eng.Close(context.Background())
 	})
