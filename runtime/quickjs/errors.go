@@ -67,3 +67,13 @@ func (e *JSError) Error() string {
 	}
 	return b.String()
 }
+
+// scriptError is ErrLoad or ErrHandler wrapping a script's fault. Its text
+// is formatted when read, not when wrapped, so it shows the stack after the
+// source map has rewritten it.
+type scriptError struct{ kind, err error }
+
+func scriptErr(kind, err error) error { return &scriptError{kind: kind, err: err} }
+
+func (e *scriptError) Error() string   { return e.kind.Error() + ": " + e.err.Error() }
+func (e *scriptError) Unwrap() []error { return []error{e.kind, e.err} }

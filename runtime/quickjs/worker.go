@@ -116,20 +116,20 @@ func (in *instance) load(bundle []byte, name string, env map[string]string) (sty
 	}
 	ns, err := in.eval(string(bundle), name, true)
 	if err != nil {
-		return "", fmt.Errorf("%w: %w", ErrLoad, err)
+		return "", scriptErr(ErrLoad, err)
 	}
 	p, err := in.callValue(in.base.fns[jsSetHandler], ns)
 	in.freeValue(ns)
 	if err != nil {
-		return "", fmt.Errorf("%w: %w", ErrLoad, err)
+		return "", scriptErr(ErrLoad, err)
 	}
 	defer in.freeValue(p)
 	st, err := in.await(p)
 	if err != nil {
-		return "", fmt.Errorf("%w: %w", ErrLoad, err)
+		return "", scriptErr(ErrLoad, err)
 	}
 	if st == promiseRejected {
-		return "", fmt.Errorf("%w: %w", ErrLoad, in.promiseError(p))
+		return "", scriptErr(ErrLoad, in.promiseError(p))
 	}
 	style = in.promiseString(p)
 	if msg, ok := strings.CutPrefix(style, "none:"); ok {
@@ -266,7 +266,7 @@ func (in *instance) serve() (err error) {
 	defer guard(&err)
 	p, err := in.callValue(in.base.fns[jsDispatch])
 	if err != nil {
-		return fmt.Errorf("%w: %w", ErrHandler, err)
+		return scriptErr(ErrHandler, err)
 	}
 	defer in.freeValue(p)
 	st, err := in.await(p)
@@ -274,7 +274,7 @@ func (in *instance) serve() (err error) {
 		return err
 	}
 	if st == promiseRejected {
-		return fmt.Errorf("%w: %w", ErrHandler, in.promiseError(p))
+		return scriptErr(ErrHandler, in.promiseError(p))
 	}
 	if !in.inv.responded {
 		return fmt.Errorf("%w: handler finished without a response", ErrHandler)
