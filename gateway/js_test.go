@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/kilnhq/kiln/internal/wasmtest"
 	"github.com/kilnhq/kiln/platform"
@@ -97,7 +98,7 @@ func TestJavaScriptFunctions(t *testing.T) {
 	if code != 201 || f["runtime"] != "js" {
 		t.Fatalf("create: %d %v", code, f)
 	}
-	e.call(t, e.admin, "POST", "/v1/functions/js/variables", map[string]any{"key": "GREETING", "value": "hej"})
+	_, v := e.call(t, e.admin, "POST", "/v1/functions/js/variables", map[string]any{"key": "GREETING", "value": "hej"})
 	deploy := func(files map[string]string) map[string]any {
 		t.Helper()
 		tree := map[string][]byte{}
@@ -181,6 +182,21 @@ func TestJavaScriptFunctions(t *testing.T) {
 	code, ex = e.call(t, e.admin, "POST", "/v1/functions/js/executions", map[string]any{"path": "/spin", "method": "GET"})
 	if code != 201 || ex["status"] != "failed" || ex["fuel"] != 2_000_000_000.0 || !strings.Contains(ex["errors"].(string), "fuel") {
 		t.Fatalf("spin execution: %d %v", code, ex)
+	}
+
+	// A changed variable reaches the next call (the worker is loaded
+	// again with the new environment).
+	if code, _ := e.call(t, e.admin, "PUT", "/v1/functions/js/variables/"+v["$id"].(string), map[string]any{"key": "GREETING", "value": "moi"}); code != 200 {
+		t.Fatalf("update variable: %d", code)
+	}
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+		_, _, body := get("/")
+		if body == "MOI! js" {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("after the variable changed: %q", body)
+		}
 	}
 
 	// fetch() goes out through the node's egress policy.
