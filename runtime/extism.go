@@ -217,7 +217,7 @@ func (m *pluginModule) log(level extism.LogLevel, msg string) {
 		return
 	}
 	in := pc.in
-	in.call.Charge(hostfn.Cost(len(msg)))
+	in.call.Charge(uint64(len(msg)) / hostfn.BytesPerFuel) // the call itself is charged by kernelHook
 	in.logs.Add(slogLevel(level), hostfn.StreamLog, []byte(msg))
 }
 
@@ -414,10 +414,14 @@ func (pc *pluginCall) failure(lim Limits) error {
 	return t
 }
 
-// pluginHooks attaches pluginHook to the exports handle and _initialize.
+// pluginHooks attaches pluginHook to the exports handle and _initialize,
+// and kernelHook to the functions of the Extism host.
 type pluginHooks struct{}
 
 func (pluginHooks) NewFunctionListener(def api.FunctionDefinition) experimental.FunctionListener {
+	if def.ModuleName() == extismHost {
+		return kernelHook{}
+	}
 	for _, name := range def.ExportNames() {
 		switch name {
 		case pluginHandle:
@@ -450,3 +454,20 @@ func (pluginHook) Abort(ctx context.Context, _ api.Module, _ api.FunctionDefinit
 		pc.leave(err)
 	}
 }
+
+// kernelHook charges a plugin's calls into the Extism host as every host
+// call is charged (hostfn.CostCall), and ends them at the deadline: the
+// SDK's host functions know neither, and a plugin calling the kernel in a
+// loop would otherwise get host work for a few instructions a call.
+type kernelHook struct{}
+
+func (kernelHook) Before(ctx context.Context, _ api.Module, _ api.FunctionDefinition, _ []uint64, _ experimental.StackIterator) {
+	if pc, ok := ctx.Value(pluginCallKey{}).(*pluginCall); ok && pc.depth > 0 {
+		pc.in.call.CheckDeadline()
+		pc.in.call.Charge(hostfn.CostCall)
+	}
+}
+
+func (kernelHook) After(context.Context, api.Module, api.FunctionDefinition, []uint64) {}
+
+func (kernelHook) Abort(context.Context, api.Module, api.FunctionDefinition, error) {}

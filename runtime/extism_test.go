@@ -145,8 +145,9 @@ func TestExtismExactFuel(t *testing.T) {
 		t.Fatalf("%v %d %q init %d", err, res.Status, res.Body, res.InitFuel)
 	}
 	used := res.Fuel
-	// 29 bytes copied one at a time: a loop of ~20 instructions each.
-	if used < 29*10 || used > 29*40 {
+	// 29 bytes stored one at a time, a loop of ~20 instructions each,
+	// and 31 kernel calls (alloc, 29 store_u8, output_set).
+	if kernel := uint64(31 * hostfn.CostCall); used < kernel+29*10 || used > kernel+29*40 {
 		t.Fatalf("fuel %d for a 29-byte copy", used)
 	}
 	for _, c := range []struct {
@@ -220,6 +221,7 @@ func TestExtismHostile(t *testing.T) {
 		{"/kernelmemory", KindTrap, nil, "kernel alloc failed at", true},
 		{"/panic", KindTrap, nil, "panic: boom in plugin", false},
 		{"/sleep", KindDeadline, ErrDeadline, "deadline", false},
+		{"/http", KindTrap, nil, "HTTP request to 'http://127.0.0.1:9/' is not allowed", false},
 		{"/exit", KindBadResponse, ErrBadResponse, "output nothing", false},
 	}
 	for _, c := range cases {
@@ -250,6 +252,20 @@ func TestExtismHostile(t *testing.T) {
 		if err != nil || len(res.Logs) != 1 || res.Logs[0].Stream != hostfn.StreamStderr || res.Logs[0].Message != "to stderr" {
 			t.Fatalf("%v %+v", err, res.Logs)
 		}
+	})
+	t.Run("kernel flood", func(t *testing.T) {
+		// Kernel calls end at the deadline, and are charged: a budget of
+		// a few million (initialisation has its own) lasts some ten
+		// thousand of them.
+		d := deploy(t, h.e, wasm, DeploymentConfig{Limits: Limits{Fuel: 1 << 40, Timeout: 300 * time.Millisecond}})
+		if res, err := d.Invoke(context.Background(), &Request{URL: "/kernelflood"}); !errors.Is(err, ErrDeadline) {
+			t.Fatalf("%v %q", err, res.ErrorKind)
+		}
+		d = deploy(t, h.e, wasm, DeploymentConfig{Limits: Limits{Fuel: 3_000_000}})
+		if res, err := d.Invoke(context.Background(), &Request{URL: "/kernelflood"}); !errors.Is(err, ErrOutOfFuel) || res.Fuel != 3_000_000 || res.Wall > time.Second {
+			t.Fatalf("%v %q fuel %d in %v", err, res.ErrorKind, res.Fuel, res.Wall)
+		}
+		ok(t)
 	})
 	t.Run("input", func(t *testing.T) {
 		res, err := bad.Invoke(context.Background(), &Request{URL: "/hello", Body: strings.NewReader(strings.Repeat("i", 2<<10))})
@@ -356,10 +372,38 @@ func BenchmarkExtismHello(b *testing.B) {
 	if _, err := d.Invoke(ctx, &Request{URL: "/text"}); err != nil {
 		b.Fatal(err)
 	}
+	b.Run("empty", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			res, err := d.Invoke(ctx, &Request{URL: "/text"})
+			if err != nil || res.Status != 200 {
+				b.Fatal(err)
+			}
+		}
+	})
+	// The plugin reads its input through the kernel eight bytes a call.
+	body := strings.Repeat("b", 64<<10)
+	b.Run("64KiB", func(b *testing.B) {
+		b.ReportAllocs()
+		b.SetBytes(int64(len(body)))
+		for b.Loop() {
+			res, err := d.Invoke(ctx, &Request{URL: "/hello", Body: strings.NewReader(body)})
+			if err != nil || res.Status != 201 {
+				b.Fatal(err)
+			}
+		}
+	})
+}
+
+// BenchmarkExtismConst is the cost of the plugin path itself: a plugin
+// without WASI or JSON work that outputs a constant response.
+func BenchmarkExtismConst(b *testing.B) {
+	e := newEngine(b, Config{})
+	d := deploy(b, e, constPlugin(`{"text":"hi"}`), DeploymentConfig{})
+	ctx := context.Background()
 	b.ReportAllocs()
-	b.ResetTimer()
 	for b.Loop() {
-		res, err := d.Invoke(ctx, &Request{URL: "/text"})
+		res, err := d.Invoke(ctx, &Request{URL: "/"})
 		if err != nil || res.Status != 200 {
 			b.Fatal(err)
 		}

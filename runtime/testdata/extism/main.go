@@ -20,6 +20,9 @@ type request struct {
 	Body    []byte              `json:"body"`
 }
 
+//go:wasmimport extism:host/env http_request
+func extismHTTPRequest(request, body uint64) uint64
+
 var (
 	keep  [][]byte
 	calls int
@@ -91,6 +94,13 @@ func handle() int32 {
 				return 1
 			}
 		}
+	case "/kernelflood":
+		for {
+			extismInputLength()
+		}
+	case "/http":
+		extismHTTPRequest(store([]byte(`{"url":"http://127.0.0.1:9/","method":"GET"}`)), 0)
+		return reply(map[string]any{"text": "fetched"})
 	case "/sleep":
 		time.Sleep(time.Hour)
 	case "/panic":
