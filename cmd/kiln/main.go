@@ -5,6 +5,7 @@ package main
 import (
 	"flag"
 	"fmt"
+	"github.com/kilnhq/kiln/runtime/quickjs"
 	"os"
 	"runtime"
 
@@ -59,8 +60,23 @@ func main() {
 	os.Exit(2)
 }
 
-func runVersion([]string) error {
+func runVersion(args []string) error {
+	license := quickjs.EngineLicense()
+	if len(args) == 1 && args[0] == "--licenses" {
+		if license == "" {
+			fmt.Println("This binary embeds no third-party engine; the QuickJS-ng engine is fetched on first use with its LICENSE.")
+			return nil
+		}
+		fmt.Printf("QuickJS-ng engine %s (@jitl/quickjs-ng-wasmfile-release-sync), embedded:\n\n%s\n", quickjs.EngineVersion, license)
+		return nil
+	}
+	if len(args) > 0 {
+		return fmt.Errorf("version takes no arguments but --licenses, got %q", args)
+	}
 	fmt.Printf("kiln %s (%s, %s/%s)\n", version, runtime.Version(), runtime.GOOS, runtime.GOARCH)
+	if license != "" {
+		fmt.Printf("embeds the QuickJS-ng engine %s (MIT; `kiln version --licenses` prints its license)\n", quickjs.EngineVersion)
+	}
 	return nil
 }
 
