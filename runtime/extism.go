@@ -280,6 +280,9 @@ func (d *Deployment) invokeExtism(ctx context.Context, req *Request, res *Result
 	m.cur = nil
 	res.Fuel, res.InitFuel = pc.used, pc.initUsed
 
+	if pc.inputRefused {
+		return fmt.Errorf("%w: the request (%d bytes as JSON) does not fit in the plugin's memory limit of %d pages", ErrMemoryLimit, len(input), lim.MemoryPages)
+	}
 	if pc.abort != nil && !exitedZero(pc.abort) || pc.overdrawn {
 		ferr := pc.failure(lim)
 		if pc.abortInit {
@@ -342,6 +345,8 @@ type pluginCall struct {
 	overdrawn bool
 	abort     error // why a hooked export did not return
 	abortInit bool  // abort or overdrawn happened in _initialize
+	// inputRefused: the input did not fit in the memory limit.
+	inputRefused bool
 }
 
 func (pc *pluginCall) enter(mod api.Module, init bool) {
@@ -361,6 +366,13 @@ func (pc *pluginCall) enter(mod api.Module, init bool) {
 	}
 	if mod != pc.m.Module {
 		return
+	}
+	if pc.m.mem.refused {
+		// The kernel could not grow to hold the input, and the SDK stores
+		// it regardless of the failed allocation: the plugin must not
+		// run on what it would read.
+		pc.inputRefused = true
+		panic(ErrMemoryLimit)
 	}
 	pc.depth = 1
 	pc.init = init

@@ -274,6 +274,21 @@ func TestExtismHostile(t *testing.T) {
 		}
 		ok(t)
 	})
+	t.Run("input over memory", func(t *testing.T) {
+		// 80 pages hold the plugin (some 4.4 MiB) but not a 1 MiB body
+		// besides it.
+		d := deploy(t, h.e, wasm, DeploymentConfig{Limits: Limits{MemoryPages: 80}})
+		if _, err := d.Invoke(context.Background(), &Request{URL: "/text"}); err != nil {
+			t.Fatal(err)
+		}
+		res, err := d.Invoke(context.Background(), &Request{URL: "/hello", Body: strings.NewReader(strings.Repeat("b", 1<<20))})
+		if !errors.Is(err, ErrMemoryLimit) || !strings.Contains(err.Error(), "does not fit") || res.Fuel != 0 {
+			t.Fatalf("%v %q fuel %d", err, res.ErrorKind, res.Fuel)
+		}
+		if res, err = d.Invoke(context.Background(), &Request{URL: "/text"}); err != nil || !res.ColdStart {
+			t.Fatalf("after: %v cold=%v", err, res.ColdStart)
+		}
+	})
 	t.Run("initial memory", func(t *testing.T) {
 		small := deploy(t, h.e, wasm, DeploymentConfig{Limits: Limits{MemoryPages: 4}})
 		res, err := small.Invoke(context.Background(), &Request{URL: "/text"})
