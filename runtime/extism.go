@@ -37,6 +37,9 @@ type extismPlugin = *extism.CompiledPlugin
 // pluginHandle is the export Kiln calls.
 const pluginHandle = "handle"
 
+// maxPluginError bounds the error message kept from a plugin, in bytes.
+const maxPluginError = 4 << 10
+
 // extismLogLevel is set once, process-wide (the SDK has no other knob):
 // Debug lets plugins' debug lines through, and keeps the SDK's trace lines
 // about instance creation, which it writes to the standard logger before
@@ -297,6 +300,9 @@ func (d *Deployment) invokeExtism(ctx context.Context, req *Request, res *Result
 				reuse = true
 				if msg == "" {
 					msg = fmt.Sprintf("%s returned %d without an error message", pluginHandle, rc)
+				}
+				if len(msg) > maxPluginError {
+					msg = msg[:maxPluginError] + "…"
 				}
 				return &TrapError{Message: msg, ExitCode: -1}
 			}
