@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strings"
 	"sync"
 	"time"
 
@@ -208,7 +209,6 @@ func (d *Deployment) newPlugin(ctx context.Context, deadline time.Time) (*instan
 	m := &pluginModule{plugin: p, mem: mem}
 	p.SetLogger(m.log)
 	in.mod = m
-	in.ctx = hostfn.NewContext(context.Background(), call)
 	return in, nil
 }
 
@@ -302,7 +302,7 @@ func (d *Deployment) invokeExtism(ctx context.Context, req *Request, res *Result
 					msg = fmt.Sprintf("%s returned %d without an error message", pluginHandle, rc)
 				}
 				if len(msg) > maxPluginError {
-					msg = msg[:maxPluginError] + "…"
+					msg = strings.ToValidUTF8(msg[:maxPluginError], "") + "…"
 				}
 				return &TrapError{Message: msg, ExitCode: -1}
 			}
