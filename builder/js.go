@@ -51,6 +51,7 @@ var npmLockfiles = []string{"package-lock.json", "npm-shrinkwrap.json"}
 // has package.json and an npm lockfile but no node_modules, the
 // dependencies are installed with npm ci into a scratch copy first, with
 // install scripts disabled: no deployment code runs on the build machine.
+// The installed tree is kept per lockfile for the next build.
 func (b *Builder) buildJS(ctx context.Context, spec Spec, log io.Writer, warnings []Message) (*Artifact, error) {
 	dir := spec.SourceDir
 	lock, why := installPlan(dir)
@@ -73,7 +74,7 @@ func (b *Builder) buildJS(ctx context.Context, spec Spec, log io.Writer, warning
 		if err := copySource(dir, src); err != nil {
 			return nil, err
 		}
-		if err := b.npmInstall(ctx, src, lock, filepath.Join(work, "home"), log); err != nil {
+		if err := b.installDeps(ctx, src, lock, filepath.Join(work, "home"), log); err != nil {
 			return nil, err
 		}
 		dir = src

@@ -119,8 +119,9 @@ func TestBuildJSInstallsFromLockfile(t *testing.T) {
 		t.Skip("npm is not installed (an optional tool for JavaScript dependencies)")
 	}
 	src := copyFixture(t, "npm-install")
+	b := newBuilder(t, Config{CacheDir: t.TempDir()})
 	var log bytes.Buffer
-	a, err := newBuilder(t, Config{}).Build(context.Background(), Spec{Runtime: RuntimeJS, SourceDir: src}, &log)
+	a, err := b.Build(context.Background(), Spec{Runtime: RuntimeJS, SourceDir: src}, &log)
 	if err != nil {
 		t.Fatalf("Build: %v\n%s", err, log.String())
 	}
@@ -133,12 +134,42 @@ func TestBuildJSInstallsFromLockfile(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(src, "node_modules")); !os.IsNotExist(err) {
 		t.Errorf("the source folder was modified: node_modules: %v", err)
 	}
+
+	// The same lockfile again: the kept tree is linked, npm does not run,
+	// and the bundle is the same.
+	log.Reset()
+	again, err := b.Build(context.Background(), Spec{Runtime: RuntimeJS, SourceDir: src}, &log)
+	if err != nil {
+		t.Fatalf("second Build: %v\n%s", err, log.String())
+	}
+	if strings.Contains(log.String(), "npm ci") || !strings.Contains(log.String(), "Dependencies of package-lock.json already installed on this node") {
+		t.Errorf("second log:\n%s", log.String())
+	}
+	if again.SHA256 != a.SHA256 {
+		t.Errorf("second bundle differs")
+	}
+
+	// A changed lockfile is installed afresh.
+	lock, err := os.ReadFile(filepath.Join(src, "package-lock.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(src, "package-lock.json"), append(lock, '\n'), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	log.Reset()
+	if _, err := b.Build(context.Background(), Spec{Runtime: RuntimeJS, SourceDir: src}, &log); err != nil {
+		t.Fatalf("third Build: %v\n%s", err, log.String())
+	}
+	if !strings.Contains(log.String(), "$ npm ci") {
+		t.Errorf("a changed lockfile did not run npm:\n%s", log.String())
+	}
 }
 
 func TestBuildJSWithoutNPM(t *testing.T) {
 	t.Setenv("PATH", t.TempDir())
 	src := copyFixture(t, "npm-install")
-	_, err := newBuilder(t, Config{}).Build(context.Background(), Spec{Runtime: RuntimeJS, SourceDir: src}, nil)
+	_, err := newBuilder(t, Config{CacheDir: t.TempDir()}).Build(context.Background(), Spec{Runtime: RuntimeJS, SourceDir: src}, nil)
 	be := wantBuildErr(t, err, ErrNoNPM)
 	if be.Messages[0].File != "package-lock.json" || !strings.Contains(be.Error(), "node_modules") {
 		t.Errorf("message = %v", be)
@@ -157,7 +188,7 @@ func TestBuildJSInstallFails(t *testing.T) {
 		t.Fatal(err)
 	}
 	var log bytes.Buffer
-	_, err := newBuilder(t, Config{}).Build(context.Background(), Spec{Runtime: RuntimeJS, SourceDir: src}, &log)
+	_, err := newBuilder(t, Config{CacheDir: t.TempDir()}).Build(context.Background(), Spec{Runtime: RuntimeJS, SourceDir: src}, &log)
 	be := wantBuildErr(t, err, ErrInstall)
 	if !strings.Contains(be.Error(), "in sync") || !strings.Contains(be.Error(), "lock file's ms@2.1.3 does not satisfy ms@2.1.2") {
 		t.Errorf("error does not carry npm's reason: %v\nlog:\n%s", be, log.String())
