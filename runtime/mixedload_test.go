@@ -16,8 +16,11 @@ import (
 func TestHalfMisbehave(t *testing.T) {
 	e := newEngine(t, Config{})
 	good := deploy(t, e, buildReactor(t, helloReactor), DeploymentConfig{})
+	// The timeout is generous so that queueing for instances on a loaded
+	// machine never looks like a hostile guest; /sleep gets a short
+	// deadline of its own from its context.
 	bad := deploy(t, e, buildReactor(t, badReactor), DeploymentConfig{Limits: Limits{
-		Fuel: 200_000_000, MemoryPages: 512, Timeout: 2 * time.Second, MaxOutputBytes: 1 << 20,
+		Fuel: 100_000_000, MemoryPages: 512, Timeout: time.Minute, MaxOutputBytes: 1 << 20,
 	}})
 	hostile := []struct {
 		path string
@@ -42,7 +45,13 @@ func TestHalfMisbehave(t *testing.T) {
 				return
 			}
 			h := hostile[(i/2)%len(hostile)]
-			res, err := bad.Invoke(context.Background(), &Request{URL: h.path})
+			ctx := context.Background()
+			if h.path == "/sleep" {
+				var cancel context.CancelFunc
+				ctx, cancel = context.WithTimeout(ctx, 2*time.Second)
+				defer cancel()
+			}
+			res, err := bad.Invoke(ctx, &Request{URL: h.path})
 			if res.ErrorKind != h.kind || ErrorKind(err) != h.kind {
 				errs <- fmt.Errorf("hostile %s: kind %q, error %v", h.path, res.ErrorKind, err)
 			}
