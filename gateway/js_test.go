@@ -147,6 +147,20 @@ func TestJavaScriptFunctions(t *testing.T) {
 		t.Fatalf("top-level throw execution: %d %v", code, ex)
 	}
 
+	// A module that never finishes loading fails when its load fuel or
+	// the function's timeout runs out, whichever comes first on this
+	// machine; the next call is told the same without another load.
+	d = deploy(map[string]string{"index.js": "for (;;) {}\nexport default { fetch: () => new Response(\"never\") };\n"})
+	if d["status"] != "ready" {
+		t.Fatalf("build: %v", d)
+	}
+	for i := 0; i < 2; i++ {
+		code, _, body := get("/")
+		if typ, _ := failure(body); code != 500 || (typ != "function_deadline" && typ != "function_out_of_fuel") {
+			t.Fatalf("top-level loop, call %d: %d %s", i, code, body)
+		}
+	}
+
 	// A working deployment replaces it.
 	d = deploy(map[string]string{"index.ts": jsWorker, "shout.ts": "export const shout = (s: string): string => s.toUpperCase() + \"!\";\n"})
 	if d["status"] != "ready" {

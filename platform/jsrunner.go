@@ -60,11 +60,17 @@ func jsErrorKind(err error) string {
 
 // loadFault reports whether a bundle failed to load because of itself, so
 // that loading it again with the same variables and limits fails the same
-// way. A deadline or a cancellation says nothing about the next attempt.
+// way.
 func loadFault(err error) bool {
 	return errors.Is(err, quickjs.ErrLoad) || errors.Is(err, quickjs.ErrNoHandler) ||
 		errors.Is(err, quickjs.ErrOutOfFuel) || errors.Is(err, quickjs.ErrMemoryLimit)
 }
+
+// slowLoadRetry is how long a load that ran past the function's timeout
+// is reported before it is tried again. Evaluating a module that loops at
+// top level would otherwise burn a whole timeout of CPU on every call;
+// a load that was merely slow on a busy node gets another chance.
+const slowLoadRetry = time.Minute
 
 // worker returns the QuickJS worker of t, loading the bundle on first use.
 // A bundle that cannot load is an entry too: its fault is returned by
@@ -92,6 +98,8 @@ func (r *EngineRunner) worker(ctx context.Context, t RunTarget) (*runnerEntry, e
 			return &runnerEntry{worker: w}, nil
 		case loadFault(err):
 			return &runnerEntry{loadErr: err}, nil
+		case errors.Is(err, quickjs.ErrDeadline) && lctx.Err() != nil:
+			return &runnerEntry{loadErr: err, expires: time.Now().Add(slowLoadRetry)}, nil
 		}
 		return nil, err
 	})

@@ -47,6 +47,9 @@ type runnerEntry struct {
 	loadErr  error
 	fp       string // what the deployment was made from; a change makes a new one
 	lastUsed time.Time
+	// expires, if set, is when the entry is made again even if nothing
+	// changed (a load that ran out of time may succeed on a calmer node).
+	expires time.Time
 }
 
 func (e *runnerEntry) close() {
@@ -137,7 +140,7 @@ func (r *EngineRunner) entry(ctx context.Context, t RunTarget, make func() (*run
 		r.deps = map[string]*runnerEntry{}
 	}
 	fp := fingerprint(t)
-	if e, ok := r.deps[t.Key]; ok && e.fp == fp {
+	if e, ok := r.deps[t.Key]; ok && e.fp == fp && (e.expires.IsZero() || time.Now().Before(e.expires)) {
 		e.lastUsed = time.Now()
 		r.mu.Unlock()
 		return e, nil
