@@ -125,8 +125,11 @@ func checkABI(runtime string, m moduleInfo) (string, string) {
 			return "", "the module exports neither _start (a WASI command) nor " + exportHandle + " (a Kiln reactor)"
 		}
 	case RuntimeExtism:
-		if abi != ABIExtism && len(m.pluginFunctions()) == 0 {
-			return "", "the module exports no plugin function"
+		if !m.exports1("handle") {
+			if fns := m.pluginFunctions(); len(fns) > 0 {
+				return "", fmt.Sprintf("the plugin does not export handle (it exports %s): Kiln calls handle with the request as JSON", strings.Join(fns, ", "))
+			}
+			return "", "the plugin does not export handle: Kiln calls handle with the request as JSON"
 		}
 		abi = ABIExtism
 	}

@@ -73,7 +73,7 @@ func checkArtifact(t *testing.T, a *Artifact, abi string) {
 
 func TestBuildPrebuilt(t *testing.T) {
 	command := tinyModule(nil, "_start")
-	plugin := tinyModule([][2]string{{"extism:host/env", "input_length"}}, "greet")
+	plugin := tinyModule([][2]string{{"extism:host/env", "input_length"}}, "handle")
 	reactor := tinyModule(nil, "_initialize", "kiln_handle", "kiln_buffer")
 	for _, tc := range []struct {
 		name    string
@@ -85,7 +85,7 @@ func TestBuildPrebuilt(t *testing.T) {
 		{"wasi command", RuntimeWASI, map[string]string{"app.wasm": string(command), "README.md": "hi"}, "", ABIWAGI},
 		{"wasi reactor", RuntimeWASI, map[string]string{"out/fn.wasm": string(reactor)}, "", ABIReactor},
 		{"extism plugin", RuntimeExtism, map[string]string{"plugin.wasm": string(plugin)}, "", ABIExtism},
-		{"extism plugin without host imports", RuntimeExtism, map[string]string{"plugin.wasm": string(tinyModule(nil, "count"))}, "", ABIExtism},
+		{"extism plugin without host imports", RuntimeExtism, map[string]string{"plugin.wasm": string(tinyModule(nil, "handle"))}, "", ABIExtism},
 		{"named entrypoint", RuntimeWASI, map[string]string{"a.wasm": string(command), "b.wasm": "junk"}, "a.wasm", ABIWAGI},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -126,7 +126,8 @@ func TestBuildPrebuiltRejected(t *testing.T) {
 		{"extism plugin as wasi", RuntimeWASI, map[string]string{"p.wasm": plugin}, "", ErrABI, "p.wasm", "extism runtime"},
 		{"no entry point at all", RuntimeWASI, map[string]string{"lib.wasm": string(tinyModule(nil, "helper"))}, "", ErrABI, "lib.wasm", "_start"},
 		{"exports the fuel global's name", RuntimeWASI, map[string]string{"app.wasm": string(tinyModule(nil, "_start", "kiln_fuel"))}, "", ErrUnsupportedModule, "app.wasm", "kiln_fuel"},
-		{"extism without functions", RuntimeExtism, map[string]string{"p.wasm": command}, "", ErrABI, "p.wasm", "no plugin function"},
+		{"extism without functions", RuntimeExtism, map[string]string{"p.wasm": command}, "", ErrABI, "p.wasm", "does not export handle"},
+		{"extism without handle", RuntimeExtism, map[string]string{"p.wasm": plugin}, "", ErrABI, "p.wasm", "it exports greet"},
 		{"unknown runtime", "cobol", map[string]string{"a.wasm": command}, "", ErrUnknownRuntime, "", "cobol"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

@@ -131,6 +131,9 @@ func ensureFunction(ctx context.Context, c *client.Client, id, runtime, dir stri
 
 func detectRuntime(dir string) string {
 	if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
+		if importsExtismKernel(dir) {
+			return "extism"
+		}
 		return "go-1.26"
 	}
 	if m, _ := filepath.Glob(filepath.Join(dir, "*.wasm")); len(m) > 0 {
@@ -140,6 +143,20 @@ func detectRuntime(dir string) string {
 		return "js"
 	}
 	return ""
+}
+
+// importsExtismKernel reports whether the Go files at the root of dir
+// declare imports from the Extism kernel (//go:wasmimport extism:host/env),
+// which makes them an Extism plugin rather than a Kiln Go function.
+func importsExtismKernel(dir string) bool {
+	files, _ := filepath.Glob(filepath.Join(dir, "*.go"))
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		if err == nil && strings.Contains(string(b), "//go:wasmimport extism:host/env ") {
+			return true
+		}
+	}
+	return false
 }
 
 // functionIDFromDir turns a folder name into a valid function id.

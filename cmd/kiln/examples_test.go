@@ -120,7 +120,7 @@ func TestExamples(t *testing.T) {
 
 	t.Run("hello-extism", func(t *testing.T) {
 		dir, _ := filepath.Abs(filepath.Join("..", "..", "examples", "hello-extism"))
-		if out, err := run("deploy", dir, "--runtime", "extism"); err != nil {
+		if out, err := run("deploy", dir); err != nil {
 			t.Fatalf("deploy: %v\n%s", err, out)
 		}
 		url := base + "/fn/default/hello-extism/"
