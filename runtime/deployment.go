@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"errors"
 	"fmt"
+	"maps"
 	"sort"
 	"strings"
 	"sync"
@@ -44,6 +45,7 @@ type Deployment struct {
 	limits Limits
 	egress hostfn.Egress
 	modCfg wazero.ModuleConfig
+	env    map[string]string // also an Extism plugin's config (read only)
 	pool   *pool.Pool[*instance]
 
 	closeOnce sync.Once
@@ -88,7 +90,7 @@ func (e *Engine) Deploy(id string, m *Module, cfg DeploymentConfig) (*Deployment
 	if max <= 0 {
 		max = DefaultMaxInstancesPerDeployment
 	}
-	d := &Deployment{e: e, id: id, m: m, abi: abi, limits: lim, egress: cfg.Egress, modCfg: base}
+	d := &Deployment{e: e, id: id, m: m, abi: abi, limits: lim, egress: cfg.Egress, modCfg: base, env: maps.Clone(cfg.Env)}
 	d.pool = pool.New(e.node, max, d.closeInstance)
 	e.mu.Lock()
 	if e.closed {

@@ -206,6 +206,7 @@ func (d *Deployment) newPlugin(ctx context.Context, deadline time.Time) (*instan
 	case err != nil:
 		return nil, fmt.Errorf("%w: instantiating the plugin: %w", ErrInvalidModule, err)
 	}
+	p.Config = d.env // config_get: the deployment's variables, as WASI env too
 	m := &pluginModule{plugin: p, mem: mem}
 	p.SetLogger(m.log)
 	in.mod = m

@@ -44,7 +44,7 @@ func TestExtismHello(t *testing.T) {
 	if m.ABI() != ABIExtism {
 		t.Fatalf("detected ABI %q", m.ABI())
 	}
-	d, err := e.Deploy(t.Name(), m, DeploymentConfig{})
+	d, err := e.Deploy(t.Name(), m, DeploymentConfig{Env: map[string]string{"GREETING": "hi there"}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -95,6 +95,14 @@ func TestExtismHello(t *testing.T) {
 	res, err = d.Invoke(context.Background(), &Request{URL: "/text"})
 	if err != nil || res.Status != 200 || string(res.Body) != "plain text" {
 		t.Fatalf("text: %v %d %q", err, res.Status, res.Body)
+	}
+
+	// The deployment's variables are the plugin's Extism config.
+	for key, want := range map[string]string{"GREETING": `"hi there" true`, "MISSING": `"" false`} {
+		res, err := d.Invoke(context.Background(), &Request{URL: "/config?key=" + key})
+		if err != nil || string(res.Body) != want {
+			t.Fatalf("config %s: %v %q", key, err, res.Body)
+		}
 	}
 }
 

@@ -30,6 +30,21 @@ func extismOutputSet(offset, length uint64)
 //go:wasmimport extism:host/env error_set
 func extismErrorSet(offset uint64)
 
+//go:wasmimport extism:host/env length
+func extismLength(offset uint64) uint64
+
+//go:wasmimport extism:host/env load_u8
+func extismLoadU8(offset uint64) uint32
+
+//go:wasmimport extism:host/env load_u64
+func extismLoadU64(offset uint64) uint64
+
+//go:wasmimport extism:host/env free
+func extismFree(offset uint64)
+
+//go:wasmimport extism:host/env config_get
+func extismConfigGet(keyOffset uint64) uint64
+
 //go:wasmimport extism:host/env log_info
 func extismLogInfo(offset uint64)
 
@@ -88,3 +103,33 @@ func setError(msg string) {
 func logInfo(msg string)  { extismLogInfo(store([]byte(msg))) }
 func logWarn(msg string)  { extismLogWarn(store([]byte(msg))) }
 func logError(msg string) { extismLogError(store([]byte(msg))) }
+
+// load copies a block of kernel memory out and frees it.
+func load(offset uint64) []byte {
+	n := extismLength(offset)
+	buf := make([]byte, n)
+	i := uint64(0)
+	for ; i+8 <= n; i += 8 {
+		v := extismLoadU64(offset + i)
+		for k := uint64(0); k < 8; k++ {
+			buf[i+k] = byte(v >> (8 * k))
+		}
+	}
+	for ; i < n; i++ {
+		buf[i] = byte(extismLoadU8(offset + i))
+	}
+	extismFree(offset)
+	return buf
+}
+
+// config returns the host's configuration value for key (on Kiln, the
+// function's variables), and whether it is set.
+func config(key string) (string, bool) {
+	k := store([]byte(key))
+	v := extismConfigGet(k)
+	extismFree(k)
+	if v == 0 {
+		return "", false
+	}
+	return string(load(v)), true
+}

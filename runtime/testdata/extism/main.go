@@ -56,6 +56,9 @@ func handle() int32 {
 			},
 			"body": []byte(fmt.Sprintf("hello %s %s q=%s host=%s body=%s", req.Method, u.Path, u.Query().Get("q"), req.Host, req.Body)),
 		})
+	case "/config":
+		v, ok := config(u.Query().Get("key"))
+		return reply(map[string]any{"text": fmt.Sprintf("%q %v", v, ok)})
 	case "/text":
 		return reply(map[string]any{"text": "plain text"})
 	case "/calls":
