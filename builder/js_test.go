@@ -209,3 +209,31 @@ func TestBuildJSUninstalledDependencies(t *testing.T) {
 		t.Errorf("log:\n%s", log.String())
 	}
 }
+
+// BenchmarkBuildJS builds the JavaScript examples: hello-ts (TypeScript,
+// no dependencies) and hono-api from its lockfile with the installed tree
+// kept from the first build (the warm path of every later deploy).
+func BenchmarkBuildJS(b *testing.B) {
+	bld := newBuilder(b, Config{})
+	for _, name := range []string{"hello-ts", "hono-api"} {
+		b.Run(name, func(b *testing.B) {
+			src := filepath.Join(b.TempDir(), name)
+			if err := copySource(filepath.Join("..", "examples", name), src); err != nil {
+				b.Fatal(err)
+			}
+			if err := os.RemoveAll(filepath.Join(src, "node_modules")); err != nil {
+				b.Fatal(err)
+			}
+			spec := Spec{Runtime: RuntimeJS, SourceDir: src}
+			if _, err := bld.Build(context.Background(), spec, nil); err != nil {
+				b.Fatal(err)
+			}
+			b.ResetTimer()
+			for b.Loop() {
+				if _, err := bld.Build(context.Background(), spec, nil); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
