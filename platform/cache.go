@@ -37,6 +37,7 @@ type invokeEntry struct {
 	dep db.Deployment // zero when the function has no active deployment
 	// env is the function's variables plus Appwrite's APPWRITE_FUNCTION_*.
 	env     map[string]string
+	envSum  string // envSum(env), so calls need not hash it again
 	expires time.Time
 }
 
@@ -184,5 +185,6 @@ func (p *Platform) loadInvocable(ctx context.Context, projectID, functionID stri
 	e.env["APPWRITE_FUNCTION_PROJECT_ID"] = projectID
 	e.env["APPWRITE_FUNCTION_RUNTIME_NAME"] = f.Runtime
 	e.env["APPWRITE_FUNCTION_RUNTIME_VERSION"] = f.Runtime
+	e.envSum = envSum(e.env)
 	return e, nil
 }

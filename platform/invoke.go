@@ -27,8 +27,11 @@ type RunTarget struct {
 	SHA256 string
 	ABI    string
 	// Load reads the artifact; called only when the runner has no copy.
-	Load        func(ctx context.Context) ([]byte, error)
-	Env         map[string]string
+	Load func(ctx context.Context) ([]byte, error)
+	Env  map[string]string
+	// EnvSum is envSum(Env) when the caller has it; "" makes the runner
+	// compute it.
+	EnvSum      string
 	Fuel        uint64        // 0 = the runner's default
 	MemoryPages uint32        // 0 = the runner's default
 	Timeout     time.Duration // wall clock limit of one invocation
@@ -122,7 +125,7 @@ func (p *Platform) Invoke(ctx context.Context, inv Invocation) (db.Execution, Ru
 	req.Header.Set("X-Appwrite-User-Id", inv.Caller.UserID)
 
 	target := RunTarget{
-		Key: inv.ProjectID + "/" + d.ID, SHA256: d.ArtifactSHA256, ABI: d.ABI, Env: e.env,
+		Key: inv.ProjectID + "/" + d.ID, SHA256: d.ArtifactSHA256, ABI: d.ABI, Env: e.env, EnvSum: e.envSum,
 		Fuel: uint64(f.Fuel), MemoryPages: uint32(f.MemoryPages), Timeout: time.Duration(f.Timeout) * time.Second,
 		Load: func(ctx context.Context) ([]byte, error) { return p.readObject(ctx, e.dep.BuildKey) },
 	}

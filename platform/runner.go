@@ -65,16 +65,24 @@ func (e *runnerEntry) close() {
 // the artifact, the variables and the limits. Changing a variable or a
 // limit therefore takes effect on the next call.
 func fingerprint(t RunTarget) string {
-	keys := make([]string, 0, len(t.Env))
-	for k := range t.Env {
+	sum := t.EnvSum
+	if sum == "" {
+		sum = envSum(t.Env)
+	}
+	return fmt.Sprintf("%s|%s|%d|%d|%s", sum, t.SHA256, t.Fuel, t.MemoryPages, t.Timeout)
+}
+
+// envSum is a digest of a set of variables, independent of map order.
+func envSum(env map[string]string) string {
+	keys := make([]string, 0, len(env))
+	for k := range env {
 		keys = append(keys, k)
 	}
 	sort.Strings(keys)
 	h := sha256.New()
 	for _, k := range keys {
-		fmt.Fprintf(h, "%s=%s\x00", k, t.Env[k])
+		fmt.Fprintf(h, "%s=%s\x00", k, env[k])
 	}
-	fmt.Fprintf(h, "%s|%d|%d|%s", t.SHA256, t.Fuel, t.MemoryPages, t.Timeout)
 	return hex.EncodeToString(h.Sum(nil))
 }
 
