@@ -269,3 +269,42 @@ func FuzzInstrument(f *testing.F) {
 		}
 	})
 }
+
+// The hand-assembled C-like functions of the benchmarks (recursive fib, an
+// FNV-1a loop over memory) give the plain results when metered, and the
+// per-segment fuel equals the one-fuel-per-instruction reference count.
+func TestDifferentialHandAssembled(t *testing.T) {
+	plain := watBench()
+	fast, err := Instrument(plain)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ref, err := instrument(plain, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		fn  string
+		arg uint64
+	}{{"fib", 0}, {"fib", 1}, {"fib", 20}, {"fnv", 0}, {"fnv", 24}, {"fnv", 100_000}} {
+		ctx := context.Background()
+		r := wazero.NewRuntimeWithConfig(ctx, wazero.NewRuntimeConfigCompiler())
+		mod, err := r.Instantiate(ctx, plain)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want, err := mod.ExportedFunction(c.fn).Call(ctx, c.arg)
+		r.Close(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		used, got, _ := callFuel(t, fast, c.fn, 1<<50, c.arg)
+		refUsed, refGot, _ := callFuel(t, ref, c.fn, 1<<50, c.arg)
+		if got[0] != want[0] || refGot[0] != want[0] {
+			t.Fatalf("%s(%d): plain %d, metered %d, reference %d", c.fn, c.arg, want[0], got[0], refGot[0])
+		}
+		if used != refUsed || used <= 0 {
+			t.Fatalf("%s(%d): fuel %d, reference count %d", c.fn, c.arg, used, refUsed)
+		}
+	}
+}

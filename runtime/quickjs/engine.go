@@ -123,11 +123,17 @@ type preparedEngine struct {
 }
 
 // prepared caches rewritten and metered engine bytes by the hash of the
-// input, so several Engines in one process pay for the rewrite once.
-var prepared sync.Map // [32]byte → *preparedEngine
+// input and whether it is metered, so several Engines in one process pay
+// for the rewrite once.
+var prepared sync.Map // preparedKey → *preparedEngine
+
+type preparedKey struct {
+	sum     [32]byte
+	metered bool
+}
 
 func prepareEngine(wasm []byte) (*preparedEngine, error) {
-	key := sha256.Sum256(wasm)
+	key := preparedKey{sha256.Sum256(wasm), meterEngine != nil}
 	if p, ok := prepared.Load(key); ok {
 		return p.(*preparedEngine), nil
 	}
