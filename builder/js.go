@@ -15,6 +15,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/kilnhq/kiln/builder/golang"
 	"github.com/kilnhq/kiln/builder/jsbundle"
 )
 
@@ -71,7 +72,7 @@ func (b *Builder) buildJS(ctx context.Context, spec Spec, log io.Writer, warning
 			}
 		}()
 		src := filepath.Join(work, "src")
-		if err := copySource(dir, src); err != nil {
+		if err := golang.CopySource(dir, src); err != nil {
 			return nil, err
 		}
 		if err := b.installDeps(ctx, src, lock, filepath.Join(work, "home"), log); err != nil {

@@ -11,6 +11,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/kilnhq/kiln/builder/golang"
 )
 
 // mapSources decodes the inline source map of a bundle and returns its
@@ -106,7 +108,7 @@ func TestBuildJSImportOutsideSource(t *testing.T) {
 func copyFixture(t *testing.T, name string) string {
 	t.Helper()
 	dst := filepath.Join(t.TempDir(), name)
-	if err := copySource(filepath.Join("testdata", name), dst); err != nil {
+	if err := golang.CopySource(filepath.Join("testdata", name), dst); err != nil {
 		t.Fatal(err)
 	}
 	return dst
@@ -218,7 +220,7 @@ func BenchmarkBuildJS(b *testing.B) {
 	for _, name := range []string{"hello-ts", "hono-api"} {
 		b.Run(name, func(b *testing.B) {
 			src := filepath.Join(b.TempDir(), name)
-			if err := copySource(filepath.Join("..", "examples", name), src); err != nil {
+			if err := golang.CopySource(filepath.Join("..", "examples", name), src); err != nil {
 				b.Fatal(err)
 			}
 			if err := os.RemoveAll(filepath.Join(src, "node_modules")); err != nil {

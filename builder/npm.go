@@ -4,13 +4,14 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/kilnhq/kiln/builder/internal/procgroup"
 )
 
 // npmInstall runs `npm ci --ignore-scripts` in dir (a scratch copy of the
@@ -37,7 +38,7 @@ func (b *Builder) npmInstall(ctx context.Context, dir, lock, home string, log io
 	cmd.Dir = dir
 	cmd.Env = append(os.Environ(), "npm_config_update_notifier=false", "TMPDIR="+home)
 	cmd.WaitDelay = 5 * time.Second
-	killGroup(cmd)
+	procgroup.Set(cmd)
 	out := &npmOutput{w: log}
 	cmd.Stdout, cmd.Stderr = out, out
 	err = cmd.Run()
@@ -124,63 +125,4 @@ func (o *npmOutput) reason() []string {
 		return o.errors
 	}
 	return o.last
-}
-
-// copySource copies the deployment into a scratch folder so installing
-// dependencies never touches the caller's files. .git is left out;
-// symlinks are recreated only if their target stays inside the source.
-func copySource(src, dst string) error {
-	return filepath.WalkDir(src, func(p string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return fmt.Errorf("reading source: %w", err)
-		}
-		rel, err := filepath.Rel(src, p)
-		if err != nil {
-			return err
-		}
-		if d.Name() == ".git" {
-			if d.IsDir() {
-				return filepath.SkipDir
-			}
-			return nil
-		}
-		out := filepath.Join(dst, rel)
-		switch t := d.Type(); {
-		case t.IsDir():
-			return os.MkdirAll(out, 0o755)
-		case t&fs.ModeSymlink != 0:
-			target, err := os.Readlink(p)
-			if err != nil {
-				return fmt.Errorf("reading source: %w", err)
-			}
-			if filepath.IsAbs(target) || !filepath.IsLocal(filepath.Join(filepath.Dir(rel), target)) {
-				return buildErr(ErrBadSource, Message{File: filepath.ToSlash(rel),
-					Text: fmt.Sprintf("symlink points outside the source folder (%s)", target)})
-			}
-			return os.Symlink(target, out)
-		case t.IsRegular():
-			return copyFile(p, out)
-		}
-		return nil // sockets, devices: not source
-	})
-}
-
-func copyFile(src, dst string) error {
-	in, err := os.Open(src)
-	if err != nil {
-		return fmt.Errorf("reading source: %w", err)
-	}
-	defer in.Close()
-	out, err := os.OpenFile(dst, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
-	if err != nil {
-		return fmt.Errorf("copying source: %w", err)
-	}
-	if _, err := io.Copy(out, in); err != nil {
-		out.Close()
-		return fmt.Errorf("copying source: %w", err)
-	}
-	if err := out.Close(); err != nil {
-		return fmt.Errorf("copying source: %w", err)
-	}
-	return nil
 }

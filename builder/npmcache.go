@@ -10,6 +10,8 @@ import (
 	"os"
 	"path/filepath"
 	"time"
+
+	"github.com/kilnhq/kiln/builder/golang"
 )
 
 // Installed dependencies are kept per lockfile: npm ci takes seconds even
@@ -155,7 +157,7 @@ func linkTree(src, dst string) error {
 			if os.Link(p, out) == nil {
 				return nil
 			}
-			return copyFile(p, out)
+			return golang.CopyFile(p, out)
 		}
 		return nil
 	})

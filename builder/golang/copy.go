@@ -10,11 +10,12 @@ import (
 	"github.com/kilnhq/kiln/builder/diag"
 )
 
-// copySource copies the deployment's source into the build's private
-// folder, so patching go.mod or vendor/ never touches the caller's files.
-// .git and a top-level kiln_data are left out. Symlinks are recreated if
-// their target stays inside the source.
-func copySource(src, dst string) error {
+// CopySource copies a deployment's source into a build's private folder,
+// so patching go.mod or installing dependencies never touches the
+// caller's files. .git and a top-level kiln_data are left out. Symlinks are
+// recreated if their target stays inside the source; one pointing out is a
+// *diag.BuildError with ErrBadSource naming it.
+func CopySource(src, dst string) error {
 	return filepath.WalkDir(src, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return fmt.Errorf("reading source: %w", err)
@@ -45,13 +46,15 @@ func copySource(src, dst string) error {
 			}
 			return os.Symlink(target, out)
 		case t.IsRegular():
-			return copyFile(p, out)
+			return CopyFile(p, out)
 		}
 		return nil // sockets, devices: not source
 	})
 }
 
-func copyFile(src, dst string) error {
+// CopyFile copies one regular file, keeping its permission bits (and
+// making it writable by its owner).
+func CopyFile(src, dst string) error {
 	in, err := os.Open(src)
 	if err != nil {
 		return fmt.Errorf("reading source: %w", err)

@@ -20,6 +20,7 @@ import (
 
 	"github.com/kilnhq/kiln/builder/diag"
 	"github.com/kilnhq/kiln/builder/gosdk"
+	"github.com/kilnhq/kiln/builder/internal/procgroup"
 )
 
 // Config says where the Go toolchain and the caches are. The zero value of
@@ -228,7 +229,7 @@ func (j *job) run(ctx context.Context, srcDir, pkg string) ([]byte, error) {
 	}
 	j.sdk = sdk
 	j.logf("Building Go with %s for wasip1/wasm (Kiln Go SDK %s)", j.b.goVersion, gosdk.Hash()[:12])
-	if err := copySource(srcDir, j.src); err != nil {
+	if err := CopySource(srcDir, j.src); err != nil {
 		return nil, err
 	}
 	for _, d := range []string{"tmp", "home"} {
@@ -298,7 +299,7 @@ func (j *job) command(ctx context.Context, modFlag string, args ...string) *exec
 	cmd.Dir = j.src
 	cmd.Env = j.env(modFlag)
 	cmd.WaitDelay = waitDelay
-	killGroup(cmd)
+	procgroup.Set(cmd)
 	return cmd
 }
 

@@ -119,7 +119,7 @@ func vendorSDK(sdkDir, dst, modulesTxt, version string) error {
 				pkgs = append(pkgs, pkg)
 			}
 		}
-		return copyFile(p, filepath.Join(dst, rel))
+		return CopyFile(p, filepath.Join(dst, rel))
 	})
 	if err != nil {
 		return fmt.Errorf("vendoring the SDK: %w", err)
