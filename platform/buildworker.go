@@ -210,6 +210,13 @@ func (p *Platform) build(ctx context.Context, d db.Deployment) {
 	}
 	if d.Activate {
 		p.functionChanged(d.ProjectID, d.FunctionID)
+		// Compiled before the build is announced done, so the first
+		// request after `kiln deploy` finds the deployment ready to run.
+		wctx, cancel := context.WithTimeout(ctx, warmTimeout)
+		if err := p.warm(wctx, d.ProjectID, d.FunctionID); err != nil {
+			p.logger.Warn("preparing a new deployment", "deployment", d.ID, "err", err)
+		}
+		cancel()
 	}
 	p.publishBuildDone(subject, db.DeploymentReady)
 }

@@ -63,7 +63,11 @@ func (p *Platform) listenForChanges() error {
 		if !ok {
 			return
 		}
-		p.dropCached(project, fn)
+		// A node serving the function prepares the new version before its
+		// next request; others leave it until they are asked.
+		if p.dropCached(project, fn) && fn != "" {
+			p.warmLater(project, fn)
+		}
 	})
 	if err != nil {
 		return err
@@ -72,8 +76,9 @@ func (p *Platform) listenForChanges() error {
 	return nil
 }
 
-// dropCached forgets one function (fn "" forgets the whole project).
-func (p *Platform) dropCached(projectID, functionID string) {
+// dropCached forgets one function (fn "" forgets the whole project) and
+// reports whether the function was cached.
+func (p *Platform) dropCached(projectID, functionID string) (was bool) {
 	c := &p.cache
 	c.mu.Lock()
 	c.gen++
@@ -86,9 +91,11 @@ func (p *Platform) dropCached(projectID, functionID string) {
 		}
 		delete(c.projects, projectID)
 	} else {
+		_, was = c.fns[cacheKey(projectID, functionID)]
 		delete(c.fns, cacheKey(projectID, functionID))
 	}
 	c.mu.Unlock()
+	return was
 }
 
 // functionChanged is called after a committed change to what invocations of

@@ -231,6 +231,7 @@ func (p *Platform) ActivateDeployment(ctx context.Context, projectID, functionID
 	}
 	if err == nil {
 		p.functionChanged(projectID, functionID)
+		p.warmLater(projectID, functionID)
 	}
 	return f, err
 }

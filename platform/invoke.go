@@ -124,11 +124,7 @@ func (p *Platform) Invoke(ctx context.Context, inv Invocation) (db.Execution, Ru
 	req.Header.Set("X-Appwrite-Execution-Id", id)
 	req.Header.Set("X-Appwrite-User-Id", inv.Caller.UserID)
 
-	target := RunTarget{
-		Key: inv.ProjectID + "/" + d.ID, SHA256: d.ArtifactSHA256, ABI: d.ABI, Env: e.env, EnvSum: e.envSum,
-		Fuel: uint64(f.Fuel), MemoryPages: uint32(f.MemoryPages), Timeout: time.Duration(f.Timeout) * time.Second,
-		Load: func(ctx context.Context) ([]byte, error) { return p.readObject(ctx, e.dep.BuildKey) },
-	}
+	target := p.runTarget(inv.ProjectID, e)
 	start := time.Now().UTC()
 	res, err := p.cfg.Runner.Run(ctx, target, req)
 	if err != nil {
@@ -216,4 +212,15 @@ func truncate(s string, n int) string {
 		return s
 	}
 	return s[:n]
+}
+
+// runTarget is what a runner needs to run a cached function's active
+// deployment.
+func (p *Platform) runTarget(projectID string, e *invokeEntry) RunTarget {
+	f, d := &e.fn, &e.dep
+	return RunTarget{
+		Key: projectID + "/" + d.ID, SHA256: d.ArtifactSHA256, ABI: d.ABI, Env: e.env, EnvSum: e.envSum,
+		Fuel: uint64(f.Fuel), MemoryPages: uint32(f.MemoryPages), Timeout: time.Duration(f.Timeout) * time.Second,
+		Load: func(ctx context.Context) ([]byte, error) { return p.readObject(ctx, d.BuildKey) },
+	}
 }

@@ -44,6 +44,7 @@ type Platform struct {
 
 	cache   invokeCache
 	records recordQueue
+	bg      background
 
 	workerMu   sync.Mutex
 	workerStop func()

@@ -116,6 +116,17 @@ func (r *EngineRunner) Run(ctx context.Context, t RunTarget, req RunRequest) (Ru
 	return out, nil
 }
 
+// Prepare implements Preparer: the deployment is compiled and deployed (or
+// the JavaScript bundle loaded) as its first call would, and kept.
+func (r *EngineRunner) Prepare(ctx context.Context, t RunTarget) error {
+	if t.ABI == builder.ABIJS {
+		_, err := r.worker(ctx, t)
+		return err
+	}
+	_, err := r.deployment(ctx, t)
+	return err
+}
+
 func (r *EngineRunner) deployment(ctx context.Context, t RunTarget) (*runtime.Deployment, error) {
 	e, err := r.entry(ctx, t, func() (*runnerEntry, error) {
 		wasm, err := t.Load(ctx)

@@ -223,7 +223,7 @@ func (n *Node) startPlatform(ctx context.Context) error {
 	if err := p.StartBuildWorker(ctx); err != nil {
 		return err
 	}
-	n.stops = append(n.stops, p.StopBuildWorker)
+	n.stops = append(n.stops, p.StopBuildWorker, p.Close)
 	rec, err := p.StartRecorder(ctx)
 	if err != nil {
 		return err
