@@ -220,4 +220,12 @@ func TestJavaScriptFunctions(t *testing.T) {
 	if code != 201 || ex["responseBody"] != "upstream said pong" || ex["egress"].(float64) <= 0 {
 		t.Fatalf("fetch execution: %d %v", code, ex)
 	}
+	// The cloud metadata address is refused: the fetch rejects with a
+	// TypeError, the handler's throw fails the execution, and the record
+	// says why.
+	code, ex = e.call(t, e.admin, "POST", "/v1/functions/js/executions", map[string]any{"path": "/fetch?to=http://169.254.169.254/latest/meta-data/", "method": "GET"})
+	errs, _ := ex["errors"].(string)
+	if code != 201 || ex["status"] != "failed" || !strings.Contains(errs, "TypeError") || !strings.Contains(errs+fmt.Sprint(ex["logs"]), "denied by egress policy") {
+		t.Fatalf("fetch to the metadata address: %d %v", code, ex)
+	}
 }
