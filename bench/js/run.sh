@@ -20,11 +20,6 @@ CONNECTIONS=${CONNECTIONS:-32}
 THREADS=${THREADS:-2}
 CACHE=${KILN_BENCH_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/kiln/bench}
 
-if ! command -v wrk >/dev/null; then
-	echo "installing wrk" >&2
-	apt-get install -y -q wrk >/dev/null || { apt-get update -q >/dev/null && apt-get install -y -q wrk >/dev/null; }
-fi
-
 # The peers, installed per lockfile content.
 lock_sum=$(sha256sum bench/js/peers/package-lock.json | cut -c1-16)
 peers="$CACHE/peers-$lock_sum"
@@ -40,15 +35,7 @@ fi
 workerd_bin="$peers/node_modules/@cloudflare/workerd-linux-64/bin/workerd"
 deno_bin="$peers/node_modules/@deno/linux-x64-glibc/deno"
 
-work=$(mktemp -d)
-pids=()
-cleanup() {
-	for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-	wait 2>/dev/null || true
-	chmod -R a+rwX "$work" 2>/dev/null || true
-	rm -rf "$work"
-}
-trap cleanup EXIT
+. bench/lib.sh
 
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 wait_http() {
@@ -58,17 +45,6 @@ wait_http() {
 	done
 	echo "nothing answered at $1" >&2
 	exit 1
-}
-
-# bench URL [threads connections] prints "requests/s p50 p99 non-2xx".
-bench() {
-	wrk -t"${2:-$THREADS}" -c"${3:-$CONNECTIONS}" -d"$DURATION" --latency "$1" >"$work/wrk.out"
-	awk '
-		/Requests\/sec/ { rps = $2 }
-		$1 == "50%" { p50 = $2 }
-		$1 == "99%" { p99 = $2 }
-		/Non-2xx/ { bad = $NF }
-		END { printf "%s %s %s %s\n", rps, p50, p99, (bad == "" ? 0 : bad) }' "$work/wrk.out"
 }
 
 # workerd: one service per worker, each on its own socket.
@@ -102,15 +78,7 @@ pids+=("$!")
 # Kiln: a node on a temporary data dir, both workers deployed as functions.
 echo "building kiln" >&2
 go build -o "$work/kiln" ./cmd/kiln
-"$work/kiln" serve --data "$work/data" --addr 127.0.0.1:0 --log-level warn 2>"$work/serve.log" &
-pids+=("$!")
-KILN_URL=""
-for _ in $(seq 600); do
-	KILN_URL=$(grep -o 'API  *http://[^ ]*/v1' "$work/serve.log" | head -1 | sed 's/API  *//; s#/v1$##' || true)
-	[ -n "$KILN_URL" ] && curl -fs "$KILN_URL/v1/health" >/dev/null && break
-	sleep 0.1
-done
-[ -n "$KILN_URL" ] || { cat "$work/serve.log" >&2; exit 1; }
+start_kiln
 export KILN_ENDPOINT="$KILN_URL/v1" KILN_DATA="$work/data"
 for fn in hello fib; do
 	"$work/kiln" deploy "bench/js/$fn" --function "bench-$fn" >"$work/deploy.log" 2>&1 || { cat "$work/deploy.log" >&2; exit 1; }

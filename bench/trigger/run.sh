@@ -15,58 +15,16 @@ DURATION=${DURATION:-10s}
 CONNECTIONS=${CONNECTIONS:-32}
 THREADS=${THREADS:-2}
 
-if ! command -v wrk >/dev/null; then
-	echo "installing wrk" >&2
-	apt-get install -y -q wrk >/dev/null || { apt-get update -q >/dev/null && apt-get install -y -q wrk >/dev/null; }
-fi
-
-work=$(mktemp -d)
-pids=()
-cleanup() {
-	for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-	wait 2>/dev/null || true
-	# the managed Postgres runs as another user when started as root
-	chmod -R a+rwX "$work" 2>/dev/null || true
-	rm -rf "$work"
-}
-trap cleanup EXIT
+. bench/lib.sh
+# An empty build cache for the node, so the first deploy is a cold build.
+KILN_SERVE_ENV="XDG_CACHE_HOME=$work/cache"
 
 echo "building kiln and the Fiber baseline" >&2
 go build -o "$work/kiln" ./cmd/kiln
 go build -o "$work/fiberhello" ./bench/trigger/fiberhello
 
-# start_kiln starts a node on a free port and sets KILN_URL once healthy.
-start_kiln() {
-	: >"$work/serve.log"
-	XDG_CACHE_HOME="$work/cache" "$work/kiln" serve --data "$work/data" --addr 127.0.0.1:0 --log-level warn \
-		${PPROF_ADDR:+--pprof-addr "$PPROF_ADDR"} 2>"$work/serve.log" &
-	kiln_pid=$!
-	pids+=("$kiln_pid")
-	for _ in $(seq 600); do
-		KILN_URL=$(grep -o 'API  *http://[^ ]*/v1' "$work/serve.log" | head -1 | sed 's/API  *//; s#/v1$##' || true)
-		if [ -n "$KILN_URL" ] && curl -fs "$KILN_URL/v1/health" >/dev/null; then
-			return 0
-		fi
-		sleep 0.1
-	done
-	cat "$work/serve.log" >&2
-	echo "kiln serve did not become healthy" >&2
-	exit 1
-}
-
 now() { date +%s.%N; }
 secs() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", b - a }'; }
-
-# bench URL prints "requests/s p50 p99" of a wrk run.
-bench() {
-	wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" --latency "$1" >"$work/wrk.out"
-	awk '
-		/Requests\/sec/ { rps = $2 }
-		$1 == "50%" { p50 = $2 }
-		$1 == "99%" { p99 = $2 }
-		/Non-2xx/ { bad = $NF }
-		END { printf "%s %s %s %s\n", rps, p50, p99, (bad == "" ? 0 : bad) }' "$work/wrk.out"
-}
 
 start_kiln
 export KILN_ENDPOINT="$KILN_URL/v1" KILN_DATA="$work/data"
