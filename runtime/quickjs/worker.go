@@ -3,8 +3,10 @@ package quickjs
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
+	"runtime"
 	"strings"
 	"sync"
 )
@@ -20,10 +22,21 @@ type LoadOptions struct {
 	// MemoryPages caps linear memory in 64 KiB pages while loading and is
 	// the default cap of every invocation. Default DefaultMemoryPages.
 	MemoryPages uint32
+	// MaxInstances bounds the requests the Worker runs at once; more wait
+	// for an instance (until their context ends). Default
+	// DefaultMaxInstances.
+	MaxInstances int
 	// MaxIdle is how many restored instances the Worker keeps ready for
-	// the next requests. Default 2.
+	// the next requests. Default MaxInstances, so a steady load reuses
+	// instances instead of making (and collecting) new ones.
 	MaxIdle int
 }
+
+// DefaultMaxInstances is the default LoadOptions.MaxInstances: enough to
+// keep every core busy while requests wait on I/O, few enough that a burst
+// queues instead of creating an instance (megabytes of linear memory) per
+// connection.
+var DefaultMaxInstances = min(16, 4*runtime.GOMAXPROCS(0))
 
 // Worker is a loaded bundle: a snapshot of the engine after evaluating the
 // module, from which every request starts. It is safe for concurrent use;
@@ -36,6 +49,7 @@ type Worker struct {
 	style    string
 	memPages uint32
 	idle     chan *instance
+	slots    chan struct{} // one per running request, up to MaxInstances
 	loadStat Stats
 
 	mu     sync.Mutex
@@ -55,8 +69,11 @@ func (e *Engine) Load(ctx context.Context, bundle []byte, name string, opts Load
 	if opts.Fuel == 0 {
 		opts.Fuel = DefaultLoadFuel
 	}
-	if opts.MaxIdle == 0 {
-		opts.MaxIdle = 2
+	if opts.MaxInstances <= 0 {
+		opts.MaxInstances = DefaultMaxInstances
+	}
+	if opts.MaxIdle <= 0 || opts.MaxIdle > opts.MaxInstances {
+		opts.MaxIdle = opts.MaxInstances
 	}
 	in, err := e.newInstance(ctx)
 	if err != nil {
@@ -95,6 +112,7 @@ func (e *Engine) Load(ctx context.Context, bundle []byte, name string, opts Load
 		style:    style,
 		memPages: opts.MemoryPages,
 		idle:     make(chan *instance, opts.MaxIdle),
+		slots:    make(chan struct{}, opts.MaxInstances),
 		loadStat: stats,
 	}
 	in.inv = nil
@@ -168,7 +186,21 @@ func (w *Worker) Close() {
 	}
 }
 
+// acquire takes a running slot, then an idle instance or a new one made
+// from the snapshot; release gives both back.
 func (w *Worker) acquire(ctx context.Context) (*instance, error) {
+	select {
+	case w.slots <- struct{}{}:
+	default:
+		select {
+		case w.slots <- struct{}{}:
+		case <-ctx.Done():
+			if errors.Is(ctx.Err(), context.DeadlineExceeded) {
+				return nil, fmt.Errorf("%w: waiting for a free instance", ErrDeadline)
+			}
+			return nil, ctx.Err()
+		}
+	}
 	select {
 	case in := <-w.idle:
 		return in, nil
@@ -176,10 +208,12 @@ func (w *Worker) acquire(ctx context.Context) (*instance, error) {
 	}
 	in, err := w.eng.newInstance(ctx)
 	if err != nil {
+		<-w.slots
 		return nil, err
 	}
 	if _, err := in.restore(w.snap, true); err != nil {
 		in.close()
+		<-w.slots
 		return nil, err
 	}
 	return in, nil
@@ -188,6 +222,7 @@ func (w *Worker) acquire(ctx context.Context) (*instance, error) {
 // release restores in to the snapshot and keeps it for the next request,
 // or closes it when it trapped, grew, or there are enough idle instances.
 func (w *Worker) release(in *instance) {
+	defer func() { <-w.slots }()
 	if in.broken {
 		in.close()
 		return
