@@ -87,6 +87,7 @@ async function sendResponse(r) {
 }
 
 function waitUntil() {
+  if (waitUntilPromises.length === 0) return undefined; // nothing to wait for: no promise, no jobs
   return Promise.allSettled(waitUntilPromises.splice(0)).then((results) => {
     for (const r of results) if (r.status === "rejected") console.error("waitUntil promise rejected:", r.reason);
   });
