@@ -90,10 +90,16 @@ func (in *instance) restore(s *snapshot, fresh bool) (bool, error) {
 	for i, g := range in.globals {
 		g.Set(s.globals[i])
 	}
+	in.resetFlags()
+	return true, nil
+}
+
+// resetFlags clears what one request left in the host's view of the
+// instance (not its memory).
+func (in *instance) resetFlags() {
 	in.interrupt.Store(false)
 	in.deadline.Store(false)
 	in.memRefused = false
 	in.outputExceeded = false
 	in.depth = 0
-	return true, nil
 }

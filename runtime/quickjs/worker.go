@@ -47,6 +47,7 @@ type Worker struct {
 	name     string
 	srcMap   *sourceMap
 	style    string
+	warm     bool
 	memPages uint32
 	idle     chan *instance
 	slots    chan struct{} // one per running request, up to MaxInstances
@@ -104,12 +105,14 @@ func (e *Engine) Load(ctx context.Context, bundle []byte, name string, opts Load
 	if err != nil {
 		return nil, in.classify(err)
 	}
+	style, warm := strings.CutSuffix(style, "+warm")
 	w = &Worker{
 		eng:      e,
 		snap:     in.takeSnapshot(),
 		name:     name,
 		srcMap:   srcMap,
 		style:    style,
+		warm:     warm,
 		memPages: opts.MemoryPages,
 		idle:     make(chan *instance, opts.MaxIdle),
 		slots:    make(chan struct{}, opts.MaxInstances),
@@ -159,6 +162,13 @@ func (in *instance) load(bundle []byte, name string, env map[string]string) (sty
 // Style is "workers" or "appwrite": the handler shape the default export
 // has.
 func (w *Worker) Style() string { return w.style }
+
+// Warm reports that the module opted into warm reuse with
+// `export const config = { warm: true }`: an instance that served a
+// request successfully serves the next one as it was left (globals,
+// caches, pending timers), without going back to the snapshot. A request
+// that fails still sends its instance back to the snapshot.
+func (w *Worker) Warm() bool { return w.warm }
 
 // LoadStats is what evaluating the bundle used, including its console
 // output.
@@ -221,14 +231,15 @@ func (w *Worker) acquire(ctx context.Context) (*instance, error) {
 
 // release restores in to the snapshot and keeps it for the next request,
 // or closes it when it trapped, grew, or there are enough idle instances.
-func (w *Worker) release(in *instance) {
+func (w *Worker) release(in *instance, served bool) {
 	defer func() { <-w.slots }()
 	if in.broken {
 		in.close()
 		return
 	}
-	ok, err := in.restore(w.snap, false)
-	if err != nil || !ok {
+	if w.warm && served {
+		in.resetFlags()
+	} else if ok, err := in.restore(w.snap, false); err != nil || !ok {
 		in.close()
 		return
 	}
@@ -256,7 +267,8 @@ func (w *Worker) Fetch(ctx context.Context, r *http.Request, inv Invocation) (*R
 	if err != nil {
 		return nil, Stats{}, err
 	}
-	defer w.release(in)
+	served := false
+	defer func() { w.release(in, served) }()
 	if inv.Fuel == 0 {
 		inv.Fuel = DefaultFuel
 	}
@@ -292,6 +304,7 @@ func (w *Worker) Fetch(ctx context.Context, r *http.Request, inv Invocation) (*R
 	if err != nil {
 		return nil, stats, err
 	}
+	served = true
 	return &Response{Status: iv.status, Header: iv.header, Body: iv.body.Bytes()}, stats, nil
 }
 

@@ -27,7 +27,10 @@ async function setHandler(ns) {
   } else {
     return `none:the default export is ${d === null ? "null" : typeof d}; want a function ({ req, res, log, error }) or an object with a fetch(request, env, ctx) method`;
   }
-  return handlerStyle;
+  // export const config = { warm: true } opts into warm reuse: requests
+  // after a successful one continue from its state instead of the snapshot.
+  const warm = ns.config !== null && typeof ns.config === "object" && ns.config.warm === true;
+  return handlerStyle + (warm ? "+warm" : "");
 }
 
 function typeName(v) {
