@@ -80,13 +80,19 @@ echo "building kiln" >&2
 go build -o "$work/kiln" ./cmd/kiln
 start_kiln
 export KILN_ENDPOINT="$KILN_URL/v1" KILN_DATA="$work/data"
+# The same hello opting into warm reuse (no snapshot restore between requests).
+mkdir -p "$work/hello-warm"
+cp bench/js/hello/package.json "$work/hello-warm/"
+{ cat bench/js/hello/index.js; echo 'export const config = { warm: true };'; } >"$work/hello-warm/index.js"
 for fn in hello fib; do
 	"$work/kiln" deploy "bench/js/$fn" --function "bench-$fn" >"$work/deploy.log" 2>&1 || { cat "$work/deploy.log" >&2; exit 1; }
 done
+"$work/kiln" deploy "$work/hello-warm" --function bench-hello-warm >"$work/deploy.log" 2>&1 || { cat "$work/deploy.log" >&2; exit 1; }
 
 kiln_hello="$KILN_URL/fn/default/bench-hello/?name=Kiln"
 kiln_fib="$KILN_URL/fn/default/bench-fib/"
-for u in "http://127.0.0.1:$wd_hello/?name=Kiln" "http://127.0.0.1:$dn_hello/?name=Kiln" "$kiln_hello"; do
+kiln_warm="$KILN_URL/fn/default/bench-hello-warm/?name=Kiln"
+for u in "http://127.0.0.1:$wd_hello/?name=Kiln" "http://127.0.0.1:$dn_hello/?name=Kiln" "$kiln_hello" "$kiln_warm"; do
 	wait_http "$u"
 	test "$(curl -fs "$u")" = "Hello, Kiln!" || { echo "unexpected answer from $u" >&2; exit 1; }
 done
@@ -99,6 +105,7 @@ echo "hello: wrk -t$THREADS -c$CONNECTIONS -d$DURATION on each" >&2
 read -r w_rps w_p50 w_p99 w_bad < <(bench "http://127.0.0.1:$wd_hello/?name=Kiln")
 read -r d_rps d_p50 d_p99 d_bad < <(bench "http://127.0.0.1:$dn_hello/?name=Kiln")
 read -r k_rps k_p50 k_p99 k_bad < <(bench "$kiln_hello")
+read -r kw_rps kw_p50 kw_p99 kw_bad < <(bench "$kiln_warm")
 echo "fib(25): wrk -t1 -c1 -d$DURATION on each (one request at a time)" >&2
 read -r wf_rps wf_p50 wf_p99 _ < <(bench "http://127.0.0.1:$wd_fib/" 1 1)
 read -r df_rps df_p50 df_p99 _ < <(bench "http://127.0.0.1:$dn_fib/" 1 1)
@@ -118,8 +125,9 @@ Hello: wrk -t$THREADS -c$CONNECTIONS -d$DURATION --latency, loopback, same run
 | workerd 1.20261117.1 | $w_rps | $w_p50 | $w_p99 | $w_bad |
 | deno 2.9.6 | $d_rps | $d_p50 | $d_p99 | $d_bad |
 | Kiln HTTP trigger (QuickJS-ng in wazero, metered; $hello_fuel fuel per request) | $k_rps | $k_p50 | $k_p99 | $k_bad |
+| Kiln, the hello with config = { warm: true } | $kw_rps | $kw_p50 | $kw_p99 | $kw_bad |
 
-Kiln / workerd requests/s: $(ratio "$k_rps" "$w_rps"); Kiln / deno: $(ratio "$k_rps" "$d_rps")
+Kiln / workerd requests/s: $(ratio "$k_rps" "$w_rps") (warm: $(ratio "$kw_rps" "$w_rps")); Kiln / deno: $(ratio "$k_rps" "$d_rps")
 
 fib(25) per request, one at a time (wrk -t1 -c1):
 
