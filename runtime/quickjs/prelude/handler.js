@@ -43,8 +43,7 @@ async function dispatch() {
   const meta = JSON.parse(host.request());
   seedRandom(meta.seed);
   const body = meta.hasBody ? new Uint8Array(host.requestBody()) : null;
-  const headers = new Headers();
-  for (const [k, v] of meta.headers) headers.append(k, v);
+  const headers = hostHeaders(meta.headers);
   const request = new Request(internalInit, { url: meta.url, method: meta.method, headers, body });
   let response;
   if (handlerStyle === "workers") {

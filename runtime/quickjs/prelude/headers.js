@@ -17,8 +17,25 @@ function headerValue(v) {
 
 const headersGuard = Symbol("headersGuard");
 
+// hostHeaders builds the Headers of an incoming request from the host's
+// [name, value] pairs, which net/http has already parsed and validated:
+// checking every name and value again is most of what a request costs in
+// the interpreter.
+let hostHeaders;
+
 class Headers {
   #m = new Map();
+  static {
+    hostHeaders = (pairs) => {
+      const h = new Headers();
+      for (const [k, v] of pairs) {
+        const name = k.toLowerCase();
+        const vs = h.#m.get(name);
+        if (vs) vs.push(v); else h.#m.set(name, [v]);
+      }
+      return h;
+    };
+  }
   constructor(init) {
     if (init === undefined || init === null) return;
     if (init instanceof Headers) {
