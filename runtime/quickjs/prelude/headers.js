@@ -24,15 +24,30 @@ const headersGuard = Symbol("headersGuard");
 let hostHeaders;
 
 class Headers {
-  #m = new Map();
+  #store = null; // the Map of lower-case name → values, made on first use
+  #raw = null; // the host's pairs, put in #store when first needed
+  get #m() {
+    let m = this.#store;
+    if (m === null) {
+      m = this.#store = new Map();
+      const raw = this.#raw;
+      if (raw !== null) {
+        this.#raw = null;
+        for (const [k, v] of raw) {
+          const name = k.toLowerCase();
+          const vs = m.get(name);
+          if (vs) vs.push(v); else m.set(name, [v]);
+        }
+      }
+    }
+    return m;
+  }
   static {
+    // A handler that never looks at the request's headers never pays
+    // for them.
     hostHeaders = (pairs) => {
       const h = new Headers();
-      for (const [k, v] of pairs) {
-        const name = k.toLowerCase();
-        const vs = h.#m.get(name);
-        if (vs) vs.push(v); else h.#m.set(name, [v]);
-      }
+      h.#raw = pairs;
       return h;
     };
   }
