@@ -9,12 +9,16 @@ function def(name, value) {
   Object.defineProperty(G, name, { value, writable: true, configurable: true, enumerable: false });
 }
 
+// The prelude's own JSON plumbing (errors, headers, requests) keeps working
+// when a script replaces JSON.stringify or JSON.parse.
+const jsonStringify = JSON.stringify, jsonParse = JSON.parse;
+
 const LOG_DEBUG = 0, LOG_INFO = 1, LOG_LOG = 2, LOG_WARN = 3, LOG_ERROR = 4;
 
 function utf8Encode(s) {
   s = String(s);
   if (s.length === 0) return new Uint8Array(0);
-  return new Uint8Array(s.indexOf("\0") < 0 ? host.encode(s) : host.encodeJSON(JSON.stringify(s)));
+  return new Uint8Array(s.indexOf("\0") < 0 ? host.encode(s) : host.encodeJSON(jsonStringify(s)));
 }
 
 function utf8Decode(bytes, fatal) {

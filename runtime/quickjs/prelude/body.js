@@ -53,7 +53,7 @@ const BodyMixin = {
     if (!st.used && typeof st.text === "string") { st.used = true; return st.text; }
     return utf8Decode(await readAllBytes(this), false);
   },
-  async json() { return JSON.parse(utf8Decode(await readAllBytes(this), false)); },
+  async json() { return jsonParse(utf8Decode(await readAllBytes(this), false)); },
   async blob() { return new Blob([await readAllBytes(this)], { type: this.headers.get("content-type") || "" }); },
   async formData() {
     const type = this.headers.get("content-type") || "";
@@ -182,7 +182,7 @@ class Response {
     this[bodyState] = { bytes: b.bytes, text: b.text, stream: b.stream, used: false };
   }
   static json(data, init = {}) {
-    const text = JSON.stringify(data);
+    const text = jsonStringify(data);
     if (text === undefined) throw new TypeError("Response.json: data is not JSON-serialisable");
     const headers = new Headers(init.headers);
     if (!headers.has("content-type")) headers.set("content-type", "application/json");

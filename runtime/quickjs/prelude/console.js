@@ -3,7 +3,7 @@
 
 function inspect(v, depth = 2, seen = []) {
   switch (typeof v) {
-    case "string": return seen.length ? JSON.stringify(v) : v;
+    case "string": return seen.length ? jsonStringify(v) : v;
     case "number": return Object.is(v, -0) ? "-0" : String(v);
     case "bigint": return v + "n";
     case "undefined": return "undefined";
@@ -35,12 +35,12 @@ function inspect(v, depth = 2, seen = []) {
   if (v instanceof ArrayBuffer) return `ArrayBuffer { byteLength: ${v.byteLength} }`;
   if (v instanceof Map) return `Map(${v.size}) { ${[...v].map(([k, x]) => `${item(k)} => ${item(x)}`).join(", ")} }`;
   if (v instanceof Set) return `Set(${v.size}) { ${[...v].map(item).join(", ")} }`;
-  if (v instanceof URL || v instanceof URLSearchParams) return `${v.constructor.name} ${JSON.stringify(String(v))}`;
-  if (v instanceof Headers) return `Headers { ${[...v].map(([k, x]) => `${JSON.stringify(k)}: ${JSON.stringify(x)}`).join(", ")} }`;
+  if (v instanceof URL || v instanceof URLSearchParams) return `${v.constructor.name} ${jsonStringify(String(v))}`;
+  if (v instanceof Headers) return `Headers { ${[...v].map(([k, x]) => `${jsonStringify(k)}: ${jsonStringify(x)}`).join(", ")} }`;
   const keys = Object.keys(v);
   const name = v.constructor && v.constructor !== Object && v.constructor.name ? v.constructor.name + " " : "";
   if (!keys.length) return name + "{}";
-  const key = (k) => /^[A-Za-z_$][\w$]*$/.test(k) ? k : JSON.stringify(k);
+  const key = (k) => /^[A-Za-z_$][\w$]*$/.test(k) ? k : jsonStringify(k);
   return `${name}{ ${keys.slice(0, 100).map((k) => `${key(k)}: ${item(v[k])}`).join(", ")} }`;
 }
 
@@ -62,7 +62,7 @@ function format(args) {
         case "s": out += typeof a === "string" ? a : inspect(a, 1, [{}]); break;
         case "d": case "i": out += typeof a === "bigint" ? a + "n" : String(n === "i" ? Math.trunc(Number(a)) : Number(a)); break;
         case "f": out += String(parseFloat(a)); break;
-        case "j": try { out += JSON.stringify(a); } catch { out += "[Circular]"; } break;
+        case "j": try { out += jsonStringify(a); } catch { out += "[Circular]"; } break;
         case "o": case "O": out += inspect(a, 4, [{}]); break;
         case "c": break;
       }

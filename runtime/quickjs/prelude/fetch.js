@@ -10,7 +10,7 @@ async function fetch(input, init) {
   const st = req[bodyState];
   const body = st.bytes || st.stream || typeof st.text === "string" ? await readAllBytes(req) : null;
   const id = host.fetch(
-    JSON.stringify({ method: req.method, url: req.url, headers: headerList(req.headers) }),
+    jsonStringify({ method: req.method, url: req.url, headers: headerList(req.headers) }),
     body ? exactBuffer(body) : undefined,
   );
   return new Promise((resolve, reject) => {
@@ -25,7 +25,7 @@ async function fetch(input, init) {
 def("fetch", fetch);
 
 function fetchSettle(id) {
-  const meta = JSON.parse(host.fetchResult(id));
+  const meta = jsonParse(host.fetchResult(id));
   const buf = host.fetchBody(id);
   const p = pendingFetches.get(id);
   if (!p) return;

@@ -7,7 +7,7 @@ let workerEnv = {};
 const waitUntilPromises = [];
 
 function setup(configJSON) {
-  const cfg = JSON.parse(configJSON);
+  const cfg = jsonParse(configJSON);
   workerEnv = { ...cfg.env };
   for (const k of Object.keys(cfg.env)) processEnv[k] = cfg.env[k];
   seedRandom(cfg.seed);
@@ -40,7 +40,7 @@ function typeName(v) {
 }
 
 async function dispatch() {
-  const meta = JSON.parse(host.request());
+  const meta = jsonParse(host.request());
   seedRandom(meta.seed);
   const body = meta.hasBody ? new Uint8Array(host.requestBody()) : null;
   const headers = hostHeaders(meta.headers);
@@ -64,7 +64,7 @@ async function dispatch() {
 
 async function sendResponse(r) {
   if (r.type === "error") throw new TypeError("the handler returned Response.error()");
-  host.respond(r.status, JSON.stringify(headerList(r.headers)));
+  host.respond(r.status, jsonStringify(headerList(r.headers)));
   const st = r[bodyState];
   if (st.used) throw new TypeError("the response body was already consumed");
   st.used = true;
@@ -108,10 +108,10 @@ async function runAppwrite(request, bodyBytes) {
     get bodyRaw() { return bodyText; },
     get bodyText() { return bodyText; },
     get bodyBinary() { return bodyBytes ? bodyBytes.slice() : new Uint8Array(0); },
-    get bodyJson() { return JSON.parse(bodyText); },
+    get bodyJson() { return jsonParse(bodyText); },
     get body() {
       if (contentType.startsWith("application/json")) {
-        try { return bodyText ? JSON.parse(bodyText) : {}; } catch { return bodyText; }
+        try { return bodyText ? jsonParse(bodyText) : {}; } catch { return bodyText; }
       }
       return bodyText;
     },
@@ -133,7 +133,7 @@ async function runAppwrite(request, bodyBytes) {
   const res = {
     text(body, statusCode, hdrs) { return result(String(body ?? ""), statusCode, hdrs, "text/plain; charset=utf-8"); },
     send(body, statusCode, hdrs) { return res.text(body, statusCode, hdrs); },
-    json(obj, statusCode, hdrs) { return result(JSON.stringify(obj), statusCode, hdrs, "application/json"); },
+    json(obj, statusCode, hdrs) { return result(jsonStringify(obj), statusCode, hdrs, "application/json"); },
     binary(bytes, statusCode, hdrs) { return result(copyBytes(bytes), statusCode, hdrs, "application/octet-stream"); },
     empty() { return result(null, 204, {}); },
     redirect(location, statusCode, hdrs) {

@@ -2,7 +2,7 @@
 // URLSearchParams (application/x-www-form-urlencoded, in JavaScript).
 
 function parseURLParts(url, base) {
-  return JSON.parse(base === undefined ? host.parseURL(String(url)) : host.parseURL(String(url), String(base)));
+  return jsonParse(base === undefined ? host.parseURL(String(url)) : host.parseURL(String(url), String(base)));
 }
 
 const urlSetSearch = Symbol("urlSetSearch");

@@ -3,11 +3,11 @@
 function describe(e) {
   try {
     if (e !== null && typeof e === "object" && ("stack" in e || e instanceof Error)) {
-      return JSON.stringify({ name: String(e.name ?? ""), message: String(e.message ?? ""), stack: String(e.stack ?? "") });
+      return jsonStringify({ name: String(e.name ?? ""), message: String(e.message ?? ""), stack: String(e.stack ?? "") });
     }
-    return JSON.stringify({ name: "", message: inspect(e), stack: "" });
+    return jsonStringify({ name: "", message: inspect(e), stack: "" });
   } catch {
-    return JSON.stringify({ name: "", message: "an exception that cannot be printed", stack: "" });
+    return jsonStringify({ name: "", message: "an exception that cannot be printed", stack: "" });
   }
 }
 
