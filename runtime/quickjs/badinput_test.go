@@ -53,6 +53,10 @@ export default { async fetch(req) {
     const chunk = new Uint8Array(64 << 10).fill(120);
     return new Response(new ReadableStream({ pull(c) { c.enqueue(chunk) } }));
   }
+  case "/stream-error": {
+    let n = 0;
+    return new Response(new ReadableStream({ pull(c) { if (n++ < 2) c.enqueue("part;"); else c.error(new TypeError("stream broke")) } }));
+  }
   case "/bad-header":
     return new Response("x", { headers: { "x-a": "1\r\nSet-Cookie: evil=1" } });
   case "/bad-status":
@@ -113,6 +117,7 @@ func badCases(ended *atomic.Int32) []badCase {
 		{path: "/hang", inv: Invocation{Fetch: hangingFetch(ended)}, timeout: 100 * time.Millisecond, want: ErrDeadline},
 		{path: "/huge", inv: Invocation{OutputLimit: 1 << 20}, want: ErrOutputLimit},
 		{path: "/huge-stream", inv: Invocation{OutputLimit: 1 << 20}, want: ErrOutputLimit},
+		{path: "/stream-error", want: ErrHandler, jsName: "TypeError", jsMsg: "stream broke"},
 		{path: "/bad-header", want: ErrHandler, jsName: "TypeError"},
 		{path: "/bad-status", want: ErrHandler, jsName: "RangeError"},
 		{path: "/poison", want: ErrHandler, jsName: "Error", jsMsg: "poisoned and failed"},
@@ -361,5 +366,38 @@ export default { async fetch(req) {
 	var je *JSError
 	if !errors.Is(err, ErrHandler) || !errors.As(err, &je) || je.Name != "SyntaxError" || je.Message != "thrown with JSON replaced" {
 		t.Fatalf("err %v", err)
+	}
+}
+
+// TestStreamErrors: a stream errored by its source (controller.error, a
+// throwing start or pull) rejects its reads with that error, as a response
+// body and when read by the script.
+func TestStreamErrors(t *testing.T) {
+	w := load(t, `const broken = (how) => new ReadableStream({
+  start(c) { if (how === "start") c.error(new TypeError("start broke")) },
+  pull(c) { if (how === "throw") throw new RangeError("pull threw"); c.error(new TypeError("pull broke")) },
+});
+export default { async fetch(req) {
+  const how = new URL(req.url).searchParams.get("how");
+  if (new URL(req.url).pathname === "/read") {
+    const out = [];
+    for (const h of ["start", "throw", "error"]) {
+      try { await broken(h).getReader().read(); out.push("read"); } catch (e) { out.push(e.name + ": " + e.message); }
+    }
+    try { await new Response(broken("error")).text(); } catch (e) { out.push("text() " + e.message); }
+    return new Response(out.join("; "));
+  }
+  return new Response(broken(how));
+} }`, LoadOptions{})
+	want := "TypeError: start broke; RangeError: pull threw; TypeError: pull broke; text() pull broke"
+	if got := body(t, w, get("http://x/read")); got != want {
+		t.Fatalf("read: %q, want %q", got, want)
+	}
+	for how, msg := range map[string]string{"start": "start broke", "throw": "pull threw", "error": "pull broke"} {
+		_, _, err := w.Fetch(context.Background(), get("http://x/?how="+how), Invocation{})
+		var je *JSError
+		if !errors.Is(err, ErrHandler) || !errors.As(err, &je) || je.Message != msg {
+			t.Errorf("body errored by %s: %v", how, err)
+		}
 	}
 }

@@ -51,7 +51,6 @@ class ReadableStream {
       read() { return self.#read(); },
       cancel(reason) { return self.#cancel(reason); },
       get state() { return self.#state; },
-      get error() { return self.#error; },
       onSettle(resolve, reject) {
         if (self.#state === "closed") resolve();
         else if (self.#state === "errored") reject(self.#error);
