@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"sync"
 	"time"
 )
 
@@ -138,12 +139,24 @@ func (in *instance) classify(err error) error {
 }
 
 // watch arms the deadline: when ctx ends, QuickJS's interrupt handler
-// stops the script at its next check.
-func (in *instance) watch(ctx context.Context) (stop func() bool) {
-	return context.AfterFunc(ctx, func() {
+// stops the script at its next check. stop disarms it and, when ctx ended
+// meanwhile, waits until the flags are set, so they cannot land on the
+// instance after it has been reset and handed to the next request.
+func (in *instance) watch(ctx context.Context) (stop func()) {
+	fired := make(chan struct{})
+	cancel := context.AfterFunc(ctx, func() {
 		in.deadline.Store(true)
 		in.interrupt.Store(true)
+		close(fired)
 	})
+	var once sync.Once
+	return func() {
+		once.Do(func() {
+			if !cancel() {
+				<-fired
+			}
+		})
+	}
 }
 
 // fuelUsed is the fuel spent from budget when left remains (negative after
