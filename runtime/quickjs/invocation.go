@@ -3,8 +3,6 @@ package quickjs
 import (
 	"bytes"
 	"context"
-	"crypto/rand"
-	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -205,11 +203,10 @@ type requestMeta struct {
 	URL     string      `json:"url"`
 	Headers [][2]string `json:"headers"`
 	HasBody bool        `json:"hasBody"`
-	Seed    [4]uint32   `json:"seed"`
 }
 
 func (inv *invocation) setRequest(r *http.Request) error {
-	meta := requestMeta{Method: r.Method, URL: requestURL(r), Headers: headerPairs(r.Header), Seed: randomSeed()}
+	meta := requestMeta{Method: r.Method, URL: requestURL(r), Headers: headerPairs(r.Header)}
 	if meta.Method == "" {
 		meta.Method = http.MethodGet
 	}
@@ -260,19 +257,6 @@ func headerPairs(h http.Header) [][2]string {
 		}
 	}
 	return out
-}
-
-func randomSeed() [4]uint32 {
-	var b [16]byte
-	rand.Read(b[:])
-	var s [4]uint32
-	for i := range s {
-		s[i] = binary.LittleEndian.Uint32(b[4*i:])
-	}
-	if s == [4]uint32{} {
-		s[0] = 1
-	}
-	return s
 }
 
 // fetchMeta is an outbound request as the prelude's fetch() sends it.

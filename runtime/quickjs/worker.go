@@ -128,7 +128,7 @@ func (in *instance) load(bundle []byte, name string, env map[string]string) (sty
 	if env == nil {
 		env = map[string]string{}
 	}
-	cfg, _ := json.Marshal(map[string]any{"env": env, "seed": randomSeed()})
+	cfg, _ := json.Marshal(map[string]any{"env": env})
 	c := in.newString(string(cfg))
 	err = in.callInternal(jsSetup, c)
 	in.freeValue(c)

@@ -10,7 +10,7 @@ function setup(configJSON) {
   const cfg = jsonParse(configJSON);
   workerEnv = { ...cfg.env };
   for (const k of Object.keys(cfg.env)) processEnv[k] = cfg.env[k];
-  seedRandom(cfg.seed);
+  seedRandom();
 }
 
 async function setHandler(ns) {
@@ -41,7 +41,7 @@ function typeName(v) {
 
 async function dispatch() {
   const meta = jsonParse(host.request());
-  seedRandom(meta.seed);
+  seedRandom();
   const body = meta.hasBody ? new Uint8Array(host.requestBody()) : null;
   const headers = hostHeaders(meta.headers);
   const request = new Request(internalInit, { url: meta.url, method: meta.method, headers, body });
