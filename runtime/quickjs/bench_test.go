@@ -48,11 +48,16 @@ func benchRequests(b *testing.B, w *Worker, req func() *http.Request, inv Invoca
 		fuel = st.Fuel
 	}
 	b.StopTimer()
-	sort.Slice(lat, func(i, j int) bool { return lat[i] < lat[j] })
-	b.ReportMetric(float64(lat[len(lat)/2].Microseconds()), "p50-µs")
-	b.ReportMetric(float64(lat[len(lat)*99/100].Microseconds()), "p99-µs")
+	reportLatencies(b, lat)
 	b.ReportMetric(float64(fuel), "fuel/op")
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "req/s")
+}
+
+// reportLatencies adds the p50 and p99 of lat, in microseconds.
+func reportLatencies(b *testing.B, lat []time.Duration) {
+	sort.Slice(lat, func(i, j int) bool { return lat[i] < lat[j] })
+	b.ReportMetric(float64(lat[len(lat)/2].Nanoseconds())/1e3, "p50-µs")
+	b.ReportMetric(float64(lat[len(lat)*99/100].Nanoseconds())/1e3, "p99-µs")
 }
 
 // BenchmarkRestore measures bringing a used instance back to a Worker's
@@ -63,12 +68,17 @@ func BenchmarkRestore(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
+	lat := make([]time.Duration, 0, b.N)
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
+		t0 := time.Now()
 		if ok, err := in.restore(w.snap, false); !ok || err != nil {
 			b.Fatal(ok, err)
 		}
+		lat = append(lat, time.Since(t0))
 	}
+	b.StopTimer()
+	reportLatencies(b, lat)
 	b.ReportMetric(float64(w.SnapshotSize()), "snapshot-bytes")
 }
 
@@ -92,8 +102,10 @@ func BenchmarkLoad(b *testing.B) {
 func BenchmarkColdInstance(b *testing.B) {
 	w := load(b, `export default { fetch(req) { return new Response("hello") } }`, LoadOptions{MaxIdle: 1})
 	ctx := context.Background()
+	lat := make([]time.Duration, 0, b.N)
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
+		t0 := time.Now()
 		in, err := w.eng.newInstance(ctx)
 		if err != nil {
 			b.Fatal(err)
@@ -101,6 +113,9 @@ func BenchmarkColdInstance(b *testing.B) {
 		if _, err := in.restore(w.snap, true); err != nil {
 			b.Fatal(err)
 		}
+		lat = append(lat, time.Since(t0))
 		in.close()
 	}
+	b.StopTimer()
+	reportLatencies(b, lat)
 }
