@@ -1,6 +1,7 @@
 package quickjs
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -210,12 +211,14 @@ func TestBadRequestsWarm(t *testing.T) {
 }
 
 // TestConcurrentBadAndGood: twenty requests at once on one Worker, every
-// other one misbehaving; the good ones get their own answers.
+// other one misbehaving; the good ones get their own answers. Each has its
+// own instance, so the short deadlines of the bad ones run out in the
+// script, not while waiting for an instance.
 func TestConcurrentBadAndGood(t *testing.T) {
-	w := load(t, misbehaving, LoadOptions{})
+	const n = 20
+	w := load(t, misbehaving, LoadOptions{MaxInstances: n})
 	var ended atomic.Int32
 	cases := badCases(&ended)
-	const n = 20
 	errs := make([]error, n)
 	var wg sync.WaitGroup
 	for i := range n {
@@ -399,5 +402,64 @@ export default { async fetch(req) {
 		if !errors.Is(err, ErrHandler) || !errors.As(err, &je) || je.Message != msg {
 			t.Errorf("body errored by %s: %v", how, err)
 		}
+	}
+}
+
+// TestFetchBomb: a script starting hundreds of fetches at once gets them
+// all answered, but never more than FetchConcurrency run at a time; when
+// the deadline comes first, the queued ones are never sent.
+func TestFetchBomb(t *testing.T) {
+	w := load(t, `export default { async fetch(req) {
+  const n = Number(new URL(req.url).searchParams.get("n"));
+  const all = [];
+  for (let i = 0; i < n; i++) all.push(fetch("https://api.example/" + i).then(r => r.text()));
+  return new Response((await Promise.all(all)).join(","));
+} }`, LoadOptions{})
+	var mu sync.Mutex
+	running, peak, calls := 0, 0, 0
+	fetchFn := func(ctx context.Context, r *http.Request) (*FetchResponse, error) {
+		mu.Lock()
+		running++
+		calls++
+		peak = max(peak, running)
+		mu.Unlock()
+		defer func() { mu.Lock(); running--; mu.Unlock() }()
+		select {
+		case <-time.After(2 * time.Millisecond):
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
+		return &FetchResponse{Status: 200, Body: []byte(strings.TrimPrefix(r.URL.Path, "/"))}, nil
+	}
+	want := make([]string, 60)
+	for i := range want {
+		want[i] = fmt.Sprint(i)
+	}
+	for _, limit := range []int{0, 2} {
+		peak, calls = 0, 0
+		resp, stats, err := w.Fetch(context.Background(), get("http://fn.example/?n=60"), Invocation{Fetch: fetchFn, FetchConcurrency: limit})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if string(resp.Body) != strings.Join(want, ",") || stats.Fetches != 60 || calls != 60 {
+			t.Fatalf("limit %d: body %q, fetches %d, calls %d", limit, resp.Body, stats.Fetches, calls)
+		}
+		if wantPeak := cmp.Or(limit, DefaultFetchConcurrency); peak != wantPeak {
+			t.Errorf("limit %d: %d fetches ran at once, want %d", limit, peak, wantPeak)
+		}
+	}
+
+	calls = 0
+	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+	defer cancel()
+	_, stats, err := w.Fetch(ctx, get("http://fn.example/?n=100000"), Invocation{Fetch: fetchFn, FetchConcurrency: 1})
+	if !errors.Is(err, ErrDeadline) {
+		t.Fatalf("err %v", err)
+	}
+	if calls >= stats.Fetches || calls > 50 {
+		t.Fatalf("%d of %d queued fetches were sent before a 50 ms deadline", calls, stats.Fetches)
+	}
+	if got := body(t, w, get("http://fn.example/?n=0")); got != "" {
+		t.Fatalf("after: %q", got)
 	}
 }

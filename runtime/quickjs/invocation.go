@@ -28,6 +28,9 @@ const (
 	DefaultOutputLimit = 16 << 20
 	// DefaultLogLimit caps captured log text at 64 KiB per invocation.
 	DefaultLogLimit = 64 << 10
+	// DefaultFetchConcurrency is how many outbound fetches of one
+	// invocation run at once, as many as Cloudflare Workers allows.
+	DefaultFetchConcurrency = 6
 )
 
 // unmeteredFuel is the budget set where nothing is billed (building the
@@ -52,6 +55,11 @@ type Invocation struct {
 	// Fetch carries out the script's outbound fetch() calls. nil makes
 	// fetch() reject with a TypeError.
 	Fetch FetchFunc
+	// FetchConcurrency caps the outbound fetches running at once; later
+	// ones wait, in order, for one to finish, so a script looping over
+	// fetch() cannot open a connection per iteration. Default
+	// DefaultFetchConcurrency.
+	FetchConcurrency int
 }
 
 // FetchFunc performs one outbound HTTP request for a script. The request
@@ -133,13 +141,17 @@ type invocation struct {
 	nextID   int
 	fetches  map[int]*fetchCall
 	done     chan *fetchCall
-	inflight int
+	inflight int // started and not yet settled in JavaScript, queued included
+	running  int // FetchFunc calls under way
+	maxRun   int
+	queue    []*fetchCall
 	started  int
 }
 
 type fetchCall struct {
 	id   int
 	url  string
+	req  *http.Request
 	done bool
 	resp *FetchResponse
 	err  error
@@ -154,6 +166,7 @@ func newInvocation(ctx context.Context, fetch FetchFunc) *invocation {
 		fetchFn:     fetch,
 		fetches:     map[int]*fetchCall{},
 		done:        make(chan *fetchCall),
+		maxRun:      DefaultFetchConcurrency,
 	}
 	inv.fetchCtx, inv.cancel = context.WithCancel(ctx)
 	return inv
@@ -287,13 +300,25 @@ func (inv *invocation) startFetch(metaJSON string, body []byte) (int, error) {
 	}
 	inv.nextID++
 	inv.started++
-	f := &fetchCall{id: inv.nextID, url: m.URL}
+	f := &fetchCall{id: inv.nextID, url: m.URL, req: req}
 	inv.fetches[f.id] = f
 	inv.inflight++
+	if inv.running < inv.maxRun {
+		inv.run(f)
+	} else {
+		inv.queue = append(inv.queue, f)
+	}
+	return f.id, nil
+}
+
+// run calls the FetchFunc for f on its own goroutine; the event loop
+// receives f on inv.done.
+func (inv *invocation) run(f *fetchCall) {
+	inv.running++
 	inv.wg.Add(1)
 	go func() {
 		defer inv.wg.Done()
-		resp, err := inv.fetchFn(inv.fetchCtx, req)
+		resp, err := inv.fetchFn(inv.fetchCtx, f.req)
 		if err == nil && resp == nil {
 			err = errors.New("no response")
 		}
@@ -303,7 +328,20 @@ func (inv *invocation) startFetch(metaJSON string, body []byte) (int, error) {
 		case <-inv.fetchCtx.Done():
 		}
 	}()
-	return f.id, nil
+}
+
+// fetchDone records that f's FetchFunc call returned and starts the next
+// queued fetch.
+func (inv *invocation) fetchDone(f *fetchCall) {
+	inv.inflight--
+	inv.running--
+	f.done = true
+	f.req = nil
+	if len(inv.queue) > 0 {
+		next := inv.queue[0]
+		inv.queue = inv.queue[1:]
+		inv.run(next)
+	}
 }
 
 func (inv *invocation) stats() Stats {

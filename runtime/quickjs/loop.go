@@ -49,8 +49,7 @@ func (in *instance) await(p uint32) (int, error) {
 		}
 		select {
 		case f := <-inv.done:
-			inv.inflight--
-			f.done = true
+			inv.fetchDone(f)
 			id := in.newNumber(float64(f.id))
 			err := in.callInternal(jsFetchSettle, id)
 			in.freeValue(id)

@@ -279,6 +279,9 @@ func (w *Worker) Fetch(ctx context.Context, r *http.Request, inv Invocation) (*R
 	if inv.LogLimit > 0 {
 		iv.logLimit = inv.LogLimit
 	}
+	if inv.FetchConcurrency > 0 {
+		iv.maxRun = inv.FetchConcurrency
+	}
 	if err := iv.setRequest(r); err != nil {
 		return nil, Stats{}, err
 	}
