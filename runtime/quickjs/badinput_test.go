@@ -58,6 +58,9 @@ export default { async fetch(req) {
     let n = 0;
     return new Response(new ReadableStream({ pull(c) { if (n++ < 2) c.enqueue("part;"); else c.error(new TypeError("stream broke")) } }));
   }
+  case "/import":
+    await import("./lazy.js");
+    return new Response("unreachable");
   case "/bad-header":
     return new Response("x", { headers: { "x-a": "1\r\nSet-Cookie: evil=1" } });
   case "/bad-status":
@@ -119,6 +122,7 @@ func badCases(ended *atomic.Int32) []badCase {
 		{path: "/huge", inv: Invocation{OutputLimit: 1 << 20}, want: ErrOutputLimit},
 		{path: "/huge-stream", inv: Invocation{OutputLimit: 1 << 20}, want: ErrOutputLimit},
 		{path: "/stream-error", want: ErrHandler, jsName: "TypeError", jsMsg: "stream broke"},
+		{path: "/import", want: ErrHandler, jsName: "ReferenceError", jsMsg: `cannot load module "lazy.js"`},
 		{path: "/bad-header", want: ErrHandler, jsName: "TypeError"},
 		{path: "/bad-status", want: ErrHandler, jsName: "RangeError"},
 		{path: "/poison", want: ErrHandler, jsName: "Error", jsMsg: "poisoned and failed"},
@@ -327,6 +331,8 @@ func TestBadModulesThenGood(t *testing.T) {
 		{"top-level spin", "for (;;) {}\nexport default { fetch() {} }", LoadOptions{Fuel: 30_000_000}, ErrOutOfFuel, nil},
 		{"top-level memory bomb", "const a = []; for (;;) a.push(new Array(100000).fill(1.5));\nexport default { fetch() {} }", LoadOptions{MemoryPages: 256}, ErrMemoryLimit, nil},
 		{"top-level await never settles", "await new Promise(() => {});\nexport default { fetch() {} }", LoadOptions{}, ErrUnsettled, nil},
+		{"import of a module not bundled", "import fs from \"node:fs\";\nexport default { fetch() { return new Response(fs) } }", LoadOptions{}, ErrLoad,
+			regexp.MustCompile(`^ReferenceError: cannot load module "node:fs": `)},
 		{"no default export", "export const fetch = () => new Response('x')", LoadOptions{}, ErrNoHandler, nil},
 	}
 	for _, c := range cases {

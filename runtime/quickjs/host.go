@@ -33,7 +33,7 @@ func ensureHostModule(ctx context.Context, rt wazero.Runtime) error {
 	def(impEnvironGet, []api.ValueType{i32, i32}, []api.ValueType{i32}, constErrno(0))
 	def(impEnvironSizes, []api.ValueType{i32, i32}, []api.ValueType{i32}, hostEnvironSizes)
 	def(impNormalize, []api.ValueType{i32, i32, i32, i32}, []api.ValueType{i32}, hostNormalize)
-	def(impLoadModule, []api.ValueType{i32, i32, i32}, []api.ValueType{i32}, constErrno(0))
+	def(impLoadModule, []api.ValueType{i32, i32, i32}, []api.ValueType{i32}, hostLoadModule)
 	def(impInterrupt, []api.ValueType{i32}, []api.ValueType{i32}, hostInterrupt)
 	def(impSetitimer, []api.ValueType{i32, f64}, []api.ValueType{i32}, constErrno(0))
 	def(impResizeHeap, []api.ValueType{i32}, []api.ValueType{i32}, hostResizeHeap)
@@ -121,6 +121,20 @@ func hostNormalize(ctx context.Context, _ api.Module, stack []uint64) {
 	in.depth++
 	defer func() { in.depth-- }()
 	stack[0] = uint64(in.cstring(in.readCString(uint32(stack[3]))))
+}
+
+// hostLoadModule is asked for every module a bundle imports, statically or
+// with import(). A worker is one bundled module, so there is none to give:
+// it throws the error the importer sees (QuickJS expects the loader to
+// throw; returning nothing alone leaves an empty exception).
+func hostLoadModule(ctx context.Context, _ api.Module, stack []uint64) {
+	in := instanceOf(ctx)
+	in.depth++
+	defer func() { in.depth-- }()
+	name := in.readCString(uint32(stack[2]))
+	in.throw(&jsNamedError{name: "ReferenceError", msg: fmt.Sprintf(
+		"cannot load module %q: a function is one ES module with its imports bundled into it", name)})
+	stack[0] = 0
 }
 
 func hostInterrupt(ctx context.Context, _ api.Module, stack []uint64) {

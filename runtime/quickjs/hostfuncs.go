@@ -54,6 +54,11 @@ func typeErrorf(format string, args ...any) error {
 	return &jsTypeError{fmt.Sprintf(format, args...)}
 }
 
+// jsNamedError becomes an error of that constructor name in JavaScript.
+type jsNamedError struct{ name, msg string }
+
+func (e *jsNamedError) Error() string { return e.msg }
+
 type hostCall struct {
 	in         *instance
 	argc, argv uint32
@@ -99,7 +104,8 @@ func (in *instance) runHostFunc(ref, argc, argv uint32) uint32 {
 	return v
 }
 
-// throw raises err in JavaScript as an Error (TypeError for *jsTypeError).
+// throw raises err in JavaScript as an Error (TypeError for *jsTypeError,
+// the given name for *jsNamedError).
 func (in *instance) throw(err error) uint32 {
 	e := in.must(fnNewError, in.ctxPtr())
 	set := func(k, v string) {
@@ -110,8 +116,12 @@ func (in *instance) throw(err error) uint32 {
 	}
 	set("message", err.Error())
 	var te *jsTypeError
-	if errors.As(err, &te) {
+	var ne *jsNamedError
+	switch {
+	case errors.As(err, &te):
 		set("name", "TypeError")
+	case errors.As(err, &ne):
+		set("name", ne.name)
 	}
 	r := in.must(fnThrow, in.ctxPtr(), uint64(e))
 	in.freeValue(e)
