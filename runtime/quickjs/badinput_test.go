@@ -61,6 +61,11 @@ export default { async fetch(req) {
   case "/import":
     await import("./lazy.js");
     return new Response("unreachable");
+  case "/huge-headers": {
+    const h = new Headers();
+    for (let i = 0; i < 200; i++) h.append("x-filler-" + i, "v".repeat(1000));
+    return new Response("small body", { headers: h });
+  }
   case "/bad-header":
     return new Response("x", { headers: { "x-a": "1\r\nSet-Cookie: evil=1" } });
   case "/bad-status":
@@ -105,6 +110,7 @@ type badCase struct {
 	want    error
 	jsName  string // want a *JSError of this name ("-" for a thrown non-error)
 	jsMsg   string // …whose message contains this
+	errMsg  string // the error's text contains this
 }
 
 func badCases(ended *atomic.Int32) []badCase {
@@ -119,10 +125,11 @@ func badCases(ended *atomic.Int32) []badCase {
 		{path: "/never", want: ErrUnsettled},
 		{path: "/interval", timeout: 100 * time.Millisecond, want: ErrDeadline},
 		{path: "/hang", inv: Invocation{Fetch: hangingFetch(ended)}, timeout: 100 * time.Millisecond, want: ErrDeadline},
-		{path: "/huge", inv: Invocation{OutputLimit: 1 << 20}, want: ErrOutputLimit},
+		{path: "/huge", inv: Invocation{OutputLimit: 1 << 20}, want: ErrOutputLimit, errMsg: "response body larger than 1048576 bytes"},
 		{path: "/huge-stream", inv: Invocation{OutputLimit: 1 << 20}, want: ErrOutputLimit},
 		{path: "/stream-error", want: ErrHandler, jsName: "TypeError", jsMsg: "stream broke"},
 		{path: "/import", want: ErrHandler, jsName: "ReferenceError", jsMsg: `cannot load module "lazy.js"`},
+		{path: "/huge-headers", want: ErrOutputLimit, errMsg: "response headers larger than 131072 bytes"},
 		{path: "/bad-header", want: ErrHandler, jsName: "TypeError"},
 		{path: "/bad-status", want: ErrHandler, jsName: "RangeError"},
 		{path: "/poison", want: ErrHandler, jsName: "Error", jsMsg: "poisoned and failed"},
@@ -155,6 +162,9 @@ func (c badCase) check(resp *Response, stats Stats, err error) error {
 	}
 	if c.inv.MemoryPages != 0 && stats.PeakMemory > uint64(c.inv.MemoryPages)*wasmPage {
 		return fmt.Errorf("peak memory %d beyond the cap of %d pages", stats.PeakMemory, c.inv.MemoryPages)
+	}
+	if !strings.Contains(err.Error(), c.errMsg) {
+		return fmt.Errorf("err %q does not say %q", err, c.errMsg)
 	}
 	if c.jsName == "" {
 		return nil

@@ -255,6 +255,15 @@ func hRespond(c *hostCall) (uint32, error) {
 	if err := json.Unmarshal([]byte(c.str(1)), &pairs); err != nil {
 		return 0, fmt.Errorf("decoding response headers: %w", err)
 	}
+	size := 0
+	for _, p := range pairs {
+		size += len(p[0]) + len(p[1])
+	}
+	if size > MaxResponseHeaderBytes {
+		c.in.outputErr = fmt.Errorf("%w: response headers larger than %d bytes", ErrOutputLimit, MaxResponseHeaderBytes)
+		c.in.interrupt.Store(true)
+		return 0, c.in.outputErr
+	}
 	inv.responded = true
 	inv.status = int(c.num(0))
 	inv.header = make(http.Header, len(pairs))
@@ -280,9 +289,9 @@ func hWriteText(c *hostCall) (uint32, error) {
 func (in *instance) writeBody(b []byte) error {
 	inv := in.invocation()
 	if inv.body.Len()+len(b) > inv.outputLimit {
-		in.outputExceeded = true
+		in.outputErr = fmt.Errorf("%w: response body larger than %d bytes", ErrOutputLimit, inv.outputLimit)
 		in.interrupt.Store(true)
-		return fmt.Errorf("%w: response body larger than %d bytes", ErrOutputLimit, inv.outputLimit)
+		return in.outputErr
 	}
 	inv.body.Write(b)
 	return nil

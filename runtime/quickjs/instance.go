@@ -46,9 +46,9 @@ type instance struct {
 	interrupt atomic.Bool
 	deadline  atomic.Bool
 	// memCap is the growth ceiling in pages for the current call.
-	memCap         uint32
-	memRefused     bool
-	outputExceeded bool
+	memCap     uint32
+	memRefused bool
+	outputErr  error // set when the response went over a cap
 	// broken marks an instance that trapped: it is closed, never reused.
 	broken bool
 	inv    *invocation

@@ -110,8 +110,8 @@ func (in *instance) limitErr() error {
 		return ErrOutOfFuel
 	case in.memRefused:
 		return ErrMemoryLimit
-	case in.outputExceeded:
-		return fmt.Errorf("%w: response body larger than %d bytes", ErrOutputLimit, in.inv.outputLimit)
+	case in.outputErr != nil:
+		return in.outputErr
 	case in.deadline.Load():
 		if errors.Is(in.inv.ctx.Err(), context.Canceled) {
 			return context.Canceled

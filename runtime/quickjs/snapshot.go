@@ -100,6 +100,6 @@ func (in *instance) resetFlags() {
 	in.interrupt.Store(false)
 	in.deadline.Store(false)
 	in.memRefused = false
-	in.outputExceeded = false
+	in.outputErr = nil
 	in.depth = 0
 }

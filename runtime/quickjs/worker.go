@@ -336,7 +336,7 @@ func (in *instance) serve() (err error) {
 	}
 	defer in.freeValue(wu)
 	if _, err := in.await(wu); err != nil {
-		if l := in.limitErr(); l != nil && !in.outputExceeded {
+		if l := in.limitErr(); l != nil && in.outputErr == nil {
 			in.inv.addLog("error", "waitUntil: "+l.Error())
 			return nil
 		}
