@@ -28,14 +28,15 @@ const (
 	DefaultOutputLimit = 16 << 20
 	// DefaultLogLimit caps captured log text at 64 KiB per invocation.
 	DefaultLogLimit = 64 << 10
-	// MaxResponseHeaderBytes caps the names and values of a response's
-	// headers together; more ends the invocation with ErrOutputLimit,
-	// like a body over Invocation.OutputLimit.
-	MaxResponseHeaderBytes = 128 << 10
 	// DefaultFetchConcurrency is how many outbound fetches of one
 	// invocation run at once, as many as Cloudflare Workers allows.
 	DefaultFetchConcurrency = 6
 )
+
+// MaxResponseHeaderBytes caps the names and values of a response's headers
+// together; more ends the invocation with ErrOutputLimit, like a body over
+// Invocation.OutputLimit.
+const MaxResponseHeaderBytes = 128 << 10
 
 // unmeteredFuel is the budget set where nothing is billed (building the
 // base snapshot).
